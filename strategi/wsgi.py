@@ -1,0 +1,9 @@
+"""WSGI entry point (gunicorn strategi.wsgi)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strategi.settings")
+
+application = get_wsgi_application()

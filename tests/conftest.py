@@ -1,0 +1,113 @@
+"""Shared fixtures: the real services (PostgreSQL, Redis, a Celery worker).
+
+A test that needs a service skips when it is missing, unless ``REQUIRE_SERVICES=1``
+(set by ``.ci/run``), which turns the skip into a failure.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from goals.services import strategies_load_seeded
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") not in {"", "0", "false"}
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip (locally) or fail (CI, ``REQUIRE_SERVICES=1``) when a service is missing."""
+    if available:
+        return
+    if services_required():
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def seeded_strategies(db):
+    """The three seeded strategies, loaded through the real loader."""
+    return strategies_load_seeded()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db) -> Iterator[str]:
+    """A real Celery worker (a separate process) on Redis, using the test database.
+
+    Yields the name of a queue only this worker consumes, so a stray worker elsewhere
+    cannot take the test's tasks.
+    """
+    require_service(redis_available(), "Redis is not reachable (set REDIS_URL)")
+    require_service(
+        connection.vendor == "postgresql",
+        "a worker process needs a shared database: set DATABASE_URL to PostgreSQL",
+    )
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}"
+        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "strategi.settings",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "strategi",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            output, _ = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output, _ = worker.communicate()
+        # Shown by pytest only when the test failed.
+        print(f"--- celery worker output ---\n{output}")

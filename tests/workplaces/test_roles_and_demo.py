@@ -1,0 +1,66 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+
+from workplaces import roles
+from workplaces.demo import demo_load
+from workplaces.models import OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrations_create_the_three_roles():
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(
+        ["HR", "Leder", "Tillitsvalgt"]
+    )
+    assert set(roles.ALL_ROLES) == {"HR", "Leder", "Tillitsvalgt"}
+
+
+def test_hr_may_maintain_strategies_and_units_but_other_roles_get_no_admin_rights():
+    hr = set(Group.objects.get(name=roles.HR).permissions.values_list("codename", flat=True))
+
+    assert {"change_strategy", "add_goal", "delete_submeasure", "change_orgunit"} <= hr
+    assert Group.objects.get(name=roles.LEADER).permissions.count() == 0
+    assert Group.objects.get(name=roles.REPRESENTATIVE).permissions.count() == 0
+
+
+def test_demo_load_creates_the_municipality_and_one_user_per_role(settings):
+    settings.DEMO_MODE = True
+
+    result = demo_load()
+
+    assert result.users_created == ["hr", "leder", "tillitsvalgt"]
+    root = OrgUnit.objects.get(parent=None)
+    assert root.level == OrgUnit.Level.MUNICIPALITY
+    assert OrgUnit.objects.filter(level=OrgUnit.Level.SERVICE_AREA).count() == 5
+    assert OrgUnit.objects.get(code="HV-SH1").shift_based is True
+    assert OrgUnit.objects.get(code="OU-SK1").shift_based is False
+    for username, role in [("hr", "HR"), ("leder", "Leder"), ("tillitsvalgt", "Tillitsvalgt")]:
+        user = authenticate(username=username, password="demo")
+        assert user is not None
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+    assert authenticate(username="hr", password="demo").is_staff
+
+
+def test_demo_load_twice_duplicates_nothing(settings, django_user_model):
+    settings.DEMO_MODE = True
+    demo_load()
+    units = OrgUnit.objects.count()
+
+    result = demo_load()
+
+    assert result.units_changed == 0
+    assert result.users_created == []
+    assert OrgUnit.objects.count() == units
+    assert django_user_model.objects.count() == 3
+
+
+def test_demo_load_refuses_outside_demo_mode(settings, django_user_model):
+    settings.DEMO_MODE = False
+
+    with pytest.raises(ImproperlyConfigured):
+        demo_load()
+
+    assert django_user_model.objects.count() == 0
+    assert OrgUnit.objects.count() == 0
