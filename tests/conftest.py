@@ -4,6 +4,7 @@ A test that needs a service skips when it is missing, unless ``REQUIRE_SERVICES=
 (set by ``.ci/run``), which turns the skip into a failure.
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -111,3 +112,16 @@ def celery_worker_process(transactional_db) -> Iterator[str]:
             output, _ = worker.communicate()
         # Shown by pytest only when the test failed.
         print(f"--- celery worker output ---\n{output}")
+
+
+@pytest.fixture
+def migrated_roles(transactional_db) -> None:
+    """Recreate the roles of migration 0002 after a transactional test's flush.
+
+    Transactional tests (browser, worker) flush the database, which removes rows that
+    migrations created; this re-runs that migration's own function.
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("workplaces.migrations.0002_roles")
+    migration.create_roles(apps, None)

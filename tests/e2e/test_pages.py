@@ -7,12 +7,11 @@ from goals.models import Strategy
 from goals.services import strategies_load_seeded
 from workplaces.demo import demo_load
 
-# serialized_rollback restores the roles created by migration after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, migrated_roles):
     settings.DEMO_MODE = True
     strategies_load_seeded()
     demo_load()
