@@ -107,3 +107,19 @@ def test_admin_is_closed_to_anonymous_users(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_english_browser_still_gets_norwegian(client, seeded_strategies):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert "Ledere skal" in html
+    assert "Leaders shall" not in html
+
+
+def test_the_language_chosen_in_the_footer_is_used(client, seeded_strategies):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+
+    assert response.status_code == 302
+    assert '<html lang="en">' in html
+    assert "Leaders shall" in html
