@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from . import roles
-from .services import orgunit_upsert
+from .services import orgunit_tree_rebuild, orgunit_upsert
 
 DEMO_ORGUNITS = Path(__file__).resolve().parent / "data" / "demo_orgunits.csv"
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo mode only, printed on start
@@ -49,6 +49,7 @@ def demo_load(*, orgunits_file: Path = DEMO_ORGUNITS) -> DemoResult:
                 shift_based=row["shift_based"] == "ja",
             )
             units_changed += changed
+    orgunit_tree_rebuild()
 
     user_model = get_user_model()
     created = []
