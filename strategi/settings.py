@@ -156,6 +156,10 @@ STORAGES = {
     },
 }
 
+# --- Indicators -----------------------------------------------------------------
+# Values built from fewer persons than this are withheld (spec: Privacy).
+SUPPRESSION_MIN_PERSONS = int(os.environ.get("SUPPRESSION_MIN_PERSONS", "5"))
+
 # --- Forms ------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

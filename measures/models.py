@@ -1,0 +1,125 @@
+"""Indicators, their stored values, and the working-day calendar the engine uses."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from goals.models import Goal, SubMeasure
+from workplaces.models import OrgUnit
+
+
+class Indicator(models.Model):
+    """A measure that follows a sub-measure: computed from HR data or reported."""
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("higher is better")
+        LOWER = "lower", _("lower is better")
+        NEUTRAL = "neutral", _("neither")
+
+    class Kind(models.TextChoices):
+        COMPUTED = "computed", _("computed from HR data")
+        REPORTED = "reported", _("reported")
+
+    slug = models.SlugField(_("short name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit_of_measure = models.CharField(
+        _("unit of measure"), max_length=50, help_text=_("For example «%», «årsverk», «år».")
+    )
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # Counts are never suppressed (spec: Privacy).
+    suppressible = models.BooleanField(_("suppressed for small groups"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sub_measures = models.ManyToManyField(
+        SubMeasure, blank=True, related_name="indicators", verbose_name=_("sub-measures")
+    )
+    # For indicators that follow a goal as a whole (turnover → goal 1, new hires → goal 2).
+    goals = models.ManyToManyField(
+        Goal, blank=True, related_name="indicators", verbose_name=_("goals")
+    )
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Granularity(models.TextChoices):
+    MONTH = "month", _("month")
+    TERTIAL = "tertial", _("tertial")
+    YEAR = "year", _("year")
+
+
+class IndicatorValue(models.Model):
+    """The stored value of one indicator for one unit (its subtree) and period.
+
+    A suppressed value keeps only ``n_persons``-free facts: value, numerator,
+    denominator and n_persons are withheld (NULL) and ``suppressed`` is true.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicator")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("unit")
+    )
+    granularity = models.CharField(_("granularity"), max_length=10, choices=Granularity.choices)
+    period = models.CharField(_("period"), max_length=10, help_text="2024-03, 2024-T2, 2024")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.FloatField(_("value"), null=True, blank=True)
+    numerator = models.FloatField(_("numerator"), null=True, blank=True)
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    n_persons = models.IntegerField(_("persons"), null=True, blank=True)
+    suppressed = models.BooleanField(_("suppressed"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["indicator", "unit", "granularity", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "granularity", "period"],
+                name="measures_value_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(suppressed=False)
+                | Q(value__isnull=True, numerator__isnull=True, denominator__isnull=True),
+                name="measures_value_suppressed_withheld",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["granularity", "period_start", "indicator"]),
+            models.Index(fields=["unit", "granularity", "period_start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.unit_id} {self.period}: {self.value}"
+
+
+class CalendarDay(models.Model):
+    """One day of the working-day calendar (spec: Calendar).
+
+    ``working_days_before`` and ``working_days_through`` count the working days from
+    the start of the table strictly before and up to and including this day, so the
+    working days in ``[a, b]`` are ``through(b) - before(a)``: one join per interval
+    end instead of one row per day.
+    """
+
+    date = models.DateField(primary_key=True)
+    is_working_day = models.BooleanField()
+    working_days_before = models.IntegerField()
+    working_days_through = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'working day' if self.is_working_day else 'free'}"

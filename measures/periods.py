@@ -1,0 +1,93 @@
+"""Periods of the spec (spec/indicators.md, "Periods"): months, tertials, years."""
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+MONTH = "month"
+TERTIAL = "tertial"
+YEAR = "year"
+GRANULARITIES = (MONTH, TERTIAL, YEAR)
+
+_PATTERNS = {
+    MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
+    TERTIAL: re.compile(r"^(\d{4})-T([1-3])$"),
+    YEAR: re.compile(r"^(\d{4})$"),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar month, tertial (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec) or year."""
+
+    start: dt.date
+    end: dt.date
+    granularity: str
+    label: str
+
+    @property
+    def reference_date(self) -> dt.date:
+        """The period's last day (spec: reference date)."""
+        return self.end
+
+    @property
+    def day_before(self) -> dt.date:
+        return self.start - dt.timedelta(days=1)
+
+
+def month(year: int, number: int) -> Period:
+    last = calendar.monthrange(year, number)[1]
+    return Period(
+        dt.date(year, number, 1), dt.date(year, number, last), MONTH, f"{year}-{number:02d}"
+    )
+
+
+def tertial(year: int, number: int) -> Period:
+    first_month = 4 * (number - 1) + 1
+    last_month = first_month + 3
+    end = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+    return Period(dt.date(year, first_month, 1), end, TERTIAL, f"{year}-T{number}")
+
+
+def year(number: int) -> Period:
+    return Period(dt.date(number, 1, 1), dt.date(number, 12, 31), YEAR, str(number))
+
+
+def parse(label: str) -> Period:
+    """Parse ``2024-03``, ``2024-T2`` or ``2024``; ValueError otherwise."""
+    text = label.strip()
+    if match := _PATTERNS[MONTH].match(text):
+        return month(int(match[1]), int(match[2]))
+    if match := _PATTERNS[TERTIAL].match(text):
+        return tertial(int(match[1]), int(match[2]))
+    if match := _PATTERNS[YEAR].match(text):
+        return year(int(match[1]))
+    raise ValueError(f"{label!r} is not a period (use 2024-03, 2024-T2 or 2024)")
+
+
+def months_between(first: dt.date, last: dt.date) -> Iterator[Period]:
+    """The months from the one containing ``first`` to the one containing ``last``."""
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        yield month(y, m)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def periods_covering(first: dt.date, last: dt.date) -> list[Period]:
+    """Every month, tertial and year that overlaps the months from ``first`` to ``last``.
+
+    Tertials and years are whole: recomputing one month recomputes its tertial and year.
+    """
+    months = list(months_between(first, last))
+    tertials = sorted({tertial(p.start.year, (p.start.month - 1) // 4 + 1) for p in months})
+    years = sorted({year(p.start.year) for p in months})
+    return months + tertials + years
+
+
+def last_complete_month(today: dt.date) -> Period:
+    """The last month that has ended before ``today``."""
+    first_of_this_month = today.replace(day=1)
+    previous = first_of_this_month - dt.timedelta(days=1)
+    return month(previous.year, previous.month)

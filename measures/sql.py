@@ -1,0 +1,65 @@
+"""The few SQL expressions that differ between SQLite and PostgreSQL.
+
+Dates are ``date`` in PostgreSQL and ISO text in SQLite; both compare correctly, but
+arithmetic on them is spelled differently.
+"""
+
+from dataclasses import dataclass
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    @property
+    def postgres(self) -> bool:
+        return self.vendor == "postgresql"
+
+    def greatest(self, *args: str) -> str:
+        """The largest of non-NULL arguments."""
+        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(args)})"
+
+    def least(self, *args: str) -> str:
+        """The smallest of non-NULL arguments."""
+        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(args)})"
+
+    def add_days(self, date: str, days: int) -> str:
+        if self.postgres:
+            return f"({date} + {days})"
+        return f"date({date}, '{days:+d} day')"
+
+    def days_between(self, first: str, last: str) -> str:
+        """``last - first`` in days (an integer)."""
+        if self.postgres:
+            return f"({last} - {first})"
+        return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
+
+    def birthday(self, birth: str, years: str) -> str:
+        """The date a person born on ``birth`` turns ``years`` (an SQL integer expression).
+
+        A 29 February birthday falls on 1 March in other years (spec: Retirement).
+        SQLite's '+N years' already rolls 29 Feb over to 1 Mar. PostgreSQL clamps to
+        28 Feb, so for those births it shifts 28 Feb and adds the day back.
+        """
+        if self.postgres:
+            return (
+                f"(CASE WHEN to_char({birth}, 'MM-DD') = '02-29'"
+                f" THEN CAST(({birth} - 1) + make_interval(years => {years}) AS date) + 1"
+                f" ELSE CAST({birth} + make_interval(years => {years}) AS date) END)"
+            )
+        return f"date({birth}, '+' || ({years}) || ' years')"
+
+    @property
+    def collate_c(self) -> str:
+        """Byte-wise string order, as Python sorts (spec: ties by employment_id)."""
+        return ' COLLATE "C"' if self.postgres else ""
+
+
+def dialect_for(connection: BaseDatabaseWrapper) -> Dialect:
+    if connection.vendor not in {"postgresql", "sqlite"}:
+        raise NotImplementedError(
+            f"The indicator engine supports PostgreSQL and SQLite, not {connection.vendor}."
+        )
+    return Dialect(connection.vendor)
