@@ -607,12 +607,18 @@ def _month_start(label: str | None) -> dt.date | None:
 
 
 def recompute_range(
-    *, start: str | None = None, end: str | None = None, today: dt.date | None = None
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    today: dt.date | None = None,
+    within_data: bool = False,
 ) -> RecomputeResult:
     """Recompute every computed indicator for the months ``start``…``end`` (YYYY-MM).
 
     The tertials and years those months belong to are recomputed whole. Missing bounds
     come from ``default_range``; the end is never after the last complete month.
+    ``within_data`` also keeps the start inside the default range (an import that
+    touched a 1990 employment recomputes from the first month with absence data).
     Stored values of the covered periods are replaced in one transaction.
     """
     began = timezone.now()
@@ -620,13 +626,14 @@ def recompute_range(
     result = RecomputeResult(start=start, end=end)
     default = default_range(today)
     first = _month_start(start) or (default[0] if default else None)
+    if within_data:
+        first = max(first, default[0]) if first and default else None
     last_complete = P.last_complete_month(today).end
     last_month = _month_start(end)
-    last = (
-        min(P.month(last_month.year, last_month.month).end, last_complete)
-        if last_month
-        else (default[1] if default else last_complete)
-    )
+    if last_month:
+        last = min(P.month(last_month.year, last_month.month).end, last_complete)
+    else:
+        last = default[1] if default else last_complete
     if first is None or first > last:
         result.seconds = (timezone.now() - began).total_seconds()
         return result
