@@ -644,35 +644,7 @@ def recompute_range(
     indicators = indicators_ensure()
 
     figures = compute(periods)
-    by_label = {p.label: p for p in periods}
-    threshold = settings.SUPPRESSION_MIN_PERSONS
-    computed_at = timezone.now()
-    rows = []
-    for slug, values in figures.items():
-        indicator = indicators[slug]
-        for (unit_id, label), figure in values.items():
-            period = by_label[label]
-            suppressed = (
-                indicator.suppressible
-                and figure.n_persons is not None
-                and figure.n_persons < threshold
-            )
-            rows.append(
-                IndicatorValue(
-                    indicator=indicator,
-                    unit_id=unit_id,
-                    granularity=period.granularity,
-                    period=label,
-                    period_start=period.start,
-                    period_end=period.end,
-                    value=None if suppressed else figure.value,
-                    numerator=None if suppressed else figure.numerator,
-                    denominator=None if suppressed else figure.denominator,
-                    n_persons=None if suppressed else figure.n_persons,
-                    suppressed=suppressed,
-                    computed_at=computed_at,
-                )
-            )
+    rows = _value_rows(figures, periods, indicators, timezone.now())
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One recompute writes at a time; a second waits instead of colliding.
@@ -683,12 +655,107 @@ def recompute_range(
             IndicatorValue.objects.filter(
                 indicator__kind=Indicator.Kind.COMPUTED, granularity=granularity, period__in=labels
             ).delete()
-        IndicatorValue.objects.bulk_create(rows, batch_size=5000)
+        _insert_values(rows)
     result.values_stored = len(rows)
     result.periods = len(periods)
-    result.units = len({row.unit_id for row in rows})
+    result.units = len({row[1] for row in rows})
     result.seconds = (timezone.now() - began).total_seconds()
     return result
 
 
 RECOMPUTE_LOCK_ID = 7_301_001
+_VALUE_COLUMNS = (
+    "indicator_id",
+    "unit_id",
+    "granularity",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "n_persons",
+    "suppressed",
+    "computed_at",
+)
+
+
+def _value_rows(
+    figures: dict[str, dict[tuple[int, str], Figure]],
+    periods: Sequence[P.Period],
+    indicators: dict[str, Indicator],
+    computed_at: dt.datetime,
+) -> list[tuple]:
+    """Database rows of the figures, suppression applied (spec: Privacy)."""
+    ops = connection.ops
+    threshold = settings.SUPPRESSION_MIN_PERSONS
+    stamp = ops.adapt_datetimefield_value(computed_at)
+    by_label = {
+        p.label: (
+            p.granularity,
+            ops.adapt_datefield_value(p.start),
+            ops.adapt_datefield_value(p.end),
+        )
+        for p in periods
+    }
+    rows = []
+    for slug, values in figures.items():
+        indicator = indicators[slug]
+        for (unit_id, label), figure in values.items():
+            granularity, start, end = by_label[label]
+            withheld = (
+                indicator.suppressible
+                and figure.n_persons is not None
+                and figure.n_persons < threshold
+            )
+            if withheld:
+                rows.append(
+                    (
+                        indicator.pk,
+                        unit_id,
+                        granularity,
+                        label,
+                        start,
+                        end,
+                        None,
+                        None,
+                        None,
+                        None,
+                        True,
+                        stamp,
+                    )
+                )
+            else:
+                rows.append(
+                    (
+                        indicator.pk,
+                        unit_id,
+                        granularity,
+                        label,
+                        start,
+                        end,
+                        figure.value,
+                        figure.numerator,
+                        figure.denominator,
+                        figure.n_persons,
+                        False,
+                        stamp,
+                    )
+                )
+    return rows
+
+
+def _insert_values(rows: list[tuple]) -> None:
+    """Insert stored values in large batches (bulk_create is slow for 10⁵–10⁶ rows)."""
+    table = IndicatorValue._meta.db_table
+    columns = ", ".join(_VALUE_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor, f"INSERT INTO {table} ({columns}) VALUES %s", rows, page_size=5000
+            )
+        else:
+            marks = ", ".join(["%s"] * len(_VALUE_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
