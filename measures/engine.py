@@ -709,6 +709,8 @@ def _value_rows(
                 and figure.n_persons < threshold
             )
             if withheld:
+                # The spec withholds value, numerator and denominator; the group size
+                # stays, so readers can see why.
                 rows.append(
                     (
                         indicator.pk,
@@ -720,7 +722,7 @@ def _value_rows(
                         None,
                         None,
                         None,
-                        None,
+                        figure.n_persons,
                         True,
                         stamp,
                     )

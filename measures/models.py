@@ -57,8 +57,9 @@ class Granularity(models.TextChoices):
 class IndicatorValue(models.Model):
     """The stored value of one indicator for one unit (its subtree) and period.
 
-    A suppressed value keeps only ``n_persons``-free facts: value, numerator,
-    denominator and n_persons are withheld (NULL) and ``suppressed`` is true.
+    A suppressed value (fewer than ``SUPPRESSION_MIN_PERSONS`` persons) has value,
+    numerator and denominator withheld (NULL) and ``suppressed`` true; ``n_persons``
+    stays, as the spec withholds only the three figures.
     """
 
     indicator = models.ForeignKey(

@@ -66,7 +66,7 @@ def test_suppressed_values_export_empty_cells(example, settings):
         "--indicator", "sick_leave_pct", "--unit", "SH", "--from", "2024-03", "--to", "2024-03"
     )
 
-    assert text.splitlines()[1] == "sick_leave_pct,SH,2024-03,month,,,,,true,,none"
+    assert text.splitlines()[1] == "sick_leave_pct,SH,2024-03,month,,,,3,true,,none"
 
 
 def test_json_and_xlsx_exports_hold_the_same_rows(example, tmp_path):

@@ -164,7 +164,7 @@ def test_a_four_person_unit_is_suppressed_and_a_five_person_unit_is_not(settings
         None,
         None,
         None,
-        None,
+        4,
     )
     five = value("sick_leave_pct", "FIVE", "2024-01")
     assert (five.suppressed, five.value, five.n_persons) == (False, 0.0, 5)
