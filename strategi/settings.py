@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "strategi.context_processors.roles",
             ],
         },
     },
@@ -163,6 +164,11 @@ SUPPRESSION_MIN_PERSONS = int(os.environ.get("SUPPRESSION_MIN_PERSONS", "5"))
 # --- Forms ------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- HR import --------------------------------------------------------------------
+# The largest browser upload (all files together) in MB; larger batches are imported
+# on the server with `manage.py import_hr`.
+HR_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("HR_IMPORT_MAX_UPLOAD_MB", "50"))
 
 # --- Celery -----------------------------------------------------------------------
 # Without REDIS_URL, tasks run eagerly in the calling process (embedded default).

@@ -7,6 +7,7 @@ from goals import views as goal_views
 urlpatterns = [
     path("", goal_views.home, name="home"),
     path("strategies/", include("goals.urls")),
+    path("", include("workplaces.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

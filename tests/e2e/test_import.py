@@ -1,0 +1,109 @@
+"""HR uploads files in the browser and reads the result; every page checked by axe-core."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from measures.tasks import recompute
+from workplaces.demo import demo_load
+from workplaces.models import AbsenceSpell, Employment, OrgUnit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "spec_example"
+EXAMPLE_FILES = [EXAMPLE / f"{kind}.csv" for kind in ["orgunits", "employments", "absences"]]
+
+
+@pytest.fixture
+def demo_users(settings, migrated_roles, tmp_path):
+    """The demo users without the demo municipality.
+
+    The example brings its own tree, and a second root unit would be refused.
+    """
+    settings.DEMO_MODE = True
+    no_units = tmp_path / "orgunits.csv"
+    no_units.write_text("code,name,parent_code,level,shift_based\n", encoding="utf-8")
+    demo_load(orgunits_file=no_units)
+
+
+@pytest.fixture
+def recompute_calls(monkeypatch):
+    """The recompute the import queues, recorded instead of run (the engine has its tests)."""
+    calls = []
+    monkeypatch.setattr(recompute, "delay", lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+def log_in_as_hr(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Brukernavn").fill("hr")
+    page.get_by_label("Passord").fill("demo")
+    page.get_by_role("button", name="Logg inn").click()
+    page.get_by_role("link", name="HR-import").click()
+
+
+def test_hr_uploads_the_example_files_and_sees_the_counts(
+    page, demo_users, recompute_calls, assert_accessible
+):
+    log_in_as_hr(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importer HR-data")
+    assert_accessible(page)
+
+    page.get_by_label("Filer").set_input_files(EXAMPLE_FILES)
+    page.get_by_role("button", name="Importer", exact=True).click()
+
+    expect(
+        page.get_by_text("Importert. Indikatorene beregnes på nytt fra august 2005.")
+    ).to_be_visible()
+    counts = page.get_by_role("table", name="Rader per fil")
+    expect(counts.get_by_role("row")).to_have_count(4)
+    expect(counts.get_by_role("row", name="orgunits.csv").get_by_role("cell")).to_have_text(
+        ["4", "4", "0", "0", "0"]
+    )
+    expect(counts.get_by_role("row", name="employments.csv").get_by_role("cell")).to_have_text(
+        ["8", "8", "0", "0", "0"]
+    )
+    expect(counts.get_by_role("row", name="absences.csv").get_by_role("cell")).to_have_text(
+        ["6", "6", "0", "0", "0"]
+    )
+    expect(page.get_by_text("Fullført")).to_be_visible()
+    assert_accessible(page)
+    assert (OrgUnit.objects.count(), Employment.objects.count(), AbsenceSpell.objects.count()) == (
+        4,
+        8,
+        6,
+    )
+    assert recompute_calls == [{"start": "2005-08"}]
+
+    page.get_by_role("link", name="Ny import og alle importer").click()
+    recent = page.get_by_role("table", name="De siste importene")
+    expect(recent.get_by_role("row").nth(1)).to_contain_text(
+        "orgunits.csv, employments.csv, absences.csv"
+    )
+    assert_accessible(page)
+
+
+def test_hr_sees_every_problem_of_a_refused_batch(
+    page, demo_users, recompute_calls, assert_accessible, tmp_path
+):
+    bad = tmp_path / "orgunits.csv"
+    bad.write_text(
+        "code,name,parent_code,level,shift_based\nK,Kommune,,kommune,nei\nHV,,K,område,kanskje\n",
+        encoding="utf-8",
+    )
+    log_in_as_hr(page)
+
+    page.get_by_label("Filer").set_input_files([bad])
+    page.get_by_role("button", name="Importer", exact=True).click()
+
+    expect(page.get_by_text("Ingenting ble importert.")).to_be_visible()
+    problems = page.get_by_role("table", name="Problemer funnet")
+    expect(problems.get_by_role("row")).to_have_count(4)
+    expect(problems.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
+        ["orgunits.csv", "3", "name", "en verdi er påkrevd."]
+    )
+    expect(page.get_by_text("Feilet")).to_be_visible()
+    assert_accessible(page)
+    assert OrgUnit.objects.count() == 0
+    assert recompute_calls == []
