@@ -1,9 +1,10 @@
-"""The demo installation: a small municipality and one user per role.
+"""The demo installation: a synthetic municipality with HR data, and one user per role.
 
 Used by ``make run`` (``manage.py load_demo``) in demo mode only.
 """
 
-import csv
+import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
 from . import roles
-from .services import orgunit_tree_rebuild, orgunit_upsert
+from .demo_data import default_end_date, generate_municipality
+from .hr_import import ImportResult, ImportSource, hr_import
+from .models import Employment
 
-DEMO_ORGUNITS = Path(__file__).resolve().parent / "data" / "demo_orgunits.csv"
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo mode only, printed on start
 DEMO_USERS = (
     # username, role, is_staff (HR maintains strategies and targets in the admin)
@@ -24,33 +27,25 @@ DEMO_USERS = (
     ("leder", roles.LEADER, False),
     ("tillitsvalgt", roles.REPRESENTATIVE, False),
 )
+DEMO_PERSONS = 3000
+DEMO_SEED = 2026
 
 
 @dataclass
 class DemoResult:
-    units_changed: int
     users_created: list[str]
+    municipality: ImportResult | None
+
+
+def _require_demo_mode() -> None:
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("The demo data is loaded only in demo mode (DEMO_MODE).")
 
 
 @transaction.atomic
-def demo_load(*, orgunits_file: Path = DEMO_ORGUNITS) -> DemoResult:
-    """Load the demo municipality and the demo users; safe to run again."""
-    if not settings.DEMO_MODE:
-        raise ImproperlyConfigured("The demo data is loaded only in demo mode (DEMO_MODE).")
-    units_changed = 0
-    with orgunits_file.open(encoding="utf-8", newline="") as handle:
-        # The file lists parents before children.
-        for row in csv.DictReader(handle):
-            _, changed = orgunit_upsert(
-                code=row["code"],
-                name=row["name"],
-                parent_code=row["parent_code"] or None,
-                level=row["level"],
-                shift_based=row["shift_based"] == "ja",
-            )
-            units_changed += changed
-    orgunit_tree_rebuild()
-
+def demo_users_ensure() -> list[str]:
+    """Create the demo users (password «demo») that are missing; returns their names."""
+    _require_demo_mode()
     user_model = get_user_model()
     created = []
     for username, role, is_staff in DEMO_USERS:
@@ -62,4 +57,29 @@ def demo_load(*, orgunits_file: Path = DEMO_ORGUNITS) -> DemoResult:
             user.save(update_fields=["password"])
             created.append(username)
         user.groups.add(Group.objects.get(name=role))
-    return DemoResult(units_changed=units_changed, users_created=created)
+    return created
+
+
+def demo_municipality_load(
+    *, persons: int = DEMO_PERSONS, seed: int = DEMO_SEED, today: dt.date | None = None
+) -> ImportResult | None:
+    """Import a synthetic municipality once: skipped when HR data is already there.
+
+    The files go through the real import, which queues the indicator recompute.
+    """
+    _require_demo_mode()
+    if Employment.objects.exists():
+        return None
+    end_date = default_end_date(today or timezone.localdate())
+    with tempfile.TemporaryDirectory(prefix="strategi-demo-") as folder:
+        generate_municipality(persons=persons, seed=seed, out_dir=Path(folder), end_date=end_date)
+        return hr_import(
+            sources=[ImportSource.from_path(Path(folder))], user=None, source="command"
+        )
+
+
+def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
+    """The demo users and, on first start, the demo municipality; safe to run again."""
+    return DemoResult(
+        users_created=demo_users_ensure(), municipality=demo_municipality_load(persons=persons)
+    )

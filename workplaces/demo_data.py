@@ -6,7 +6,7 @@ deterministic for a given (persons, seed, end_date, years): every draw comes fro
 ``random.Random(seed)``, and nothing is iterated in hash order.
 
 The model, in short:
-- The unit tree is kommune → the five tjenesteområder of ``data/demo_orgunits.csv`` →
+- The unit tree is kommune → five tjenesteområder (``SERVICE_AREAS``) →
   virksomheter of typical kinds (sykehjem, skole, barnehage …) → avdelinger for the
   larger ones. How many virksomheter there are follows the headcount.
 - ``persons`` is the number of distinct persons in the files: persons already employed
@@ -56,7 +56,7 @@ ABSENCE_COLUMNS = ("absence_id", "employment_id", "start_date", "end_date", "gra
 
 ROOT_CODE = "DK"
 ROOT_NAME = "Eksempelvik kommune"
-# (code, name, share of the headcount), as in data/demo_orgunits.csv.
+# (code, name, share of the headcount).
 SERVICE_AREAS = (
     ("HV", "Helse og velferd", 0.50),
     ("OU", "Oppvekst og utdanning", 0.30),

@@ -1,13 +1,13 @@
 """HR uploads files in the browser and reads the result; every page checked by axe-core."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from measures.tasks import recompute
-from workplaces.demo import demo_load
-from workplaces.models import AbsenceSpell, Employment, OrgUnit
+from workplaces.demo import demo_users_ensure
+from workplaces.models import AbsenceSpell, Employment, ImportJob, OrgUnit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,23 +16,10 @@ EXAMPLE_FILES = [EXAMPLE / f"{kind}.csv" for kind in ["orgunits", "employments",
 
 
 @pytest.fixture
-def demo_users(settings, migrated_roles, tmp_path):
-    """The demo users without the demo municipality.
-
-    The example brings its own tree, and a second root unit would be refused.
-    """
+def demo_users(settings, migrated_roles):
+    """The demo users without the demo municipality (the example brings its own tree)."""
     settings.DEMO_MODE = True
-    no_units = tmp_path / "orgunits.csv"
-    no_units.write_text("code,name,parent_code,level,shift_based\n", encoding="utf-8")
-    demo_load(orgunits_file=no_units)
-
-
-@pytest.fixture
-def recompute_calls(monkeypatch):
-    """The recompute the import queues, recorded instead of run (the engine has its tests)."""
-    calls = []
-    monkeypatch.setattr(recompute, "delay", lambda **kwargs: calls.append(kwargs))
-    return calls
+    demo_users_ensure()
 
 
 def log_in_as_hr(page):
@@ -43,9 +30,7 @@ def log_in_as_hr(page):
     page.get_by_role("link", name="HR-import").click()
 
 
-def test_hr_uploads_the_example_files_and_sees_the_counts(
-    page, demo_users, recompute_calls, assert_accessible
-):
+def test_hr_uploads_the_example_files_and_sees_the_counts(page, demo_users, assert_accessible):
     log_in_as_hr(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer HR-data")
     assert_accessible(page)
@@ -74,7 +59,7 @@ def test_hr_uploads_the_example_files_and_sees_the_counts(
         8,
         6,
     )
-    assert recompute_calls == [{"start": "2005-08"}]
+    assert ImportJob.objects.get().first_month_touched == dt.date(2005, 8, 1)
 
     page.get_by_role("link", name="Ny import og alle importer").click()
     recent = page.get_by_role("table", name="De siste importene")
@@ -84,9 +69,7 @@ def test_hr_uploads_the_example_files_and_sees_the_counts(
     assert_accessible(page)
 
 
-def test_hr_sees_every_problem_of_a_refused_batch(
-    page, demo_users, recompute_calls, assert_accessible, tmp_path
-):
+def test_hr_sees_every_problem_of_a_refused_batch(page, demo_users, assert_accessible, tmp_path):
     bad = tmp_path / "orgunits.csv"
     bad.write_text(
         "code,name,parent_code,level,shift_based\nK,Kommune,,kommune,nei\nHV,,K,område,kanskje\n",
@@ -106,4 +89,4 @@ def test_hr_sees_every_problem_of_a_refused_batch(
     expect(page.get_by_text("Feilet")).to_be_visible()
     assert_accessible(page)
     assert OrgUnit.objects.count() == 0
-    assert recompute_calls == []
+    assert ImportJob.objects.get().first_month_touched is None

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from goals.models import Strategy
 from goals.services import strategies_load_seeded
-from workplaces.demo import demo_load
+from workplaces.demo import demo_users_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def demo(settings, migrated_roles):
     settings.DEMO_MODE = True
     strategies_load_seeded()
-    demo_load()
+    demo_users_ensure()
 
 
 def test_front_page_shows_the_five_goals_and_is_accessible(page, demo, assert_accessible):

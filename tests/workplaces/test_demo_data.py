@@ -22,7 +22,6 @@ from workplaces.demo_data import (
 )
 
 END = datetime.date(2025, 6, 30)
-DEMO_ORGUNITS = Path(__file__).resolve().parents[2] / "workplaces" / "data" / "demo_orgunits.csv"
 Rows = list[dict[str, str]]
 
 
@@ -175,23 +174,6 @@ def test_orgunits_form_one_tree_under_the_municipality(town):
             parent = town.unit[row["parent_code"]]
             assert levels[row["level"]] == levels[parent["level"]] + 1
         seen.add(row["code"])
-
-
-def test_the_top_of_the_tree_is_the_small_demo_municipality(town):
-    _, demo = read(DEMO_ORGUNITS)
-    demo_top = [
-        (row["code"], row["name"], row["parent_code"], row["level"])
-        for row in demo
-        if row["level"] in {"kommune", "tjenesteomrade"}
-    ]
-
-    top = [
-        (row["code"], row["name"], row["parent_code"], row["level"])
-        for row in town.units
-        if row["level"] in {"kommune", "tjenesteomrade"}
-    ]
-
-    assert top == demo_top
 
 
 def test_employments_follow_the_spec(town):

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from workplaces import roles
 from workplaces.demo import demo_load
-from workplaces.models import OrgUnit
+from workplaces.models import AbsenceSpell, Employment, OrgUnit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,18 @@ def test_hr_may_maintain_strategies_and_units_but_other_roles_get_no_admin_right
     assert Group.objects.get(name=roles.REPRESENTATIVE).permissions.count() == 0
 
 
-def test_demo_load_creates_the_municipality_and_one_user_per_role(settings):
+def test_demo_load_imports_a_municipality_and_creates_one_user_per_role(settings):
     settings.DEMO_MODE = True
 
-    result = demo_load()
+    result = demo_load(persons=200)
 
     assert result.users_created == ["hr", "leder", "tillitsvalgt"]
+    assert result.municipality.succeeded
     root = OrgUnit.objects.get(parent=None)
-    assert root.level == OrgUnit.Level.MUNICIPALITY
+    assert (root.code, root.level) == ("DK", OrgUnit.Level.MUNICIPALITY)
     assert OrgUnit.objects.filter(level=OrgUnit.Level.SERVICE_AREA).count() == 5
-    assert OrgUnit.objects.get(code="HV-SH1").shift_based is True
-    assert OrgUnit.objects.get(code="OU-SK1").shift_based is False
+    assert OrgUnit.objects.filter(shift_based=True).exists()
+    assert Employment.objects.values("person_id").distinct().count() == 200
     for username, role in [("hr", "HR"), ("leder", "Leder"), ("tillitsvalgt", "Tillitsvalgt")]:
         user = authenticate(username=username, password="demo")
         assert user is not None
@@ -45,14 +46,18 @@ def test_demo_load_creates_the_municipality_and_one_user_per_role(settings):
 
 def test_demo_load_twice_duplicates_nothing(settings, django_user_model):
     settings.DEMO_MODE = True
-    demo_load()
-    units = OrgUnit.objects.count()
+    demo_load(persons=50)
+    counts = (OrgUnit.objects.count(), Employment.objects.count(), AbsenceSpell.objects.count())
 
-    result = demo_load()
+    result = demo_load(persons=50)
 
-    assert result.units_changed == 0
     assert result.users_created == []
-    assert OrgUnit.objects.count() == units
+    assert result.municipality is None
+    assert (
+        OrgUnit.objects.count(),
+        Employment.objects.count(),
+        AbsenceSpell.objects.count(),
+    ) == counts
     assert django_user_model.objects.count() == 3
 
 
