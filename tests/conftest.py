@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from goals.services import strategies_load_seeded
+from strategi.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,10 @@ def celery_worker_process(transactional_db) -> Iterator[str]:
         f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
     )
     queue = f"test-{uuid.uuid4().hex[:12]}"
+    # Tasks queued by the code under test (e.g. the recompute after an import) go to
+    # this worker's queue too.
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -104,6 +109,7 @@ def celery_worker_process(transactional_db) -> Iterator[str]:
     try:
         yield queue
     finally:
+        celery_app.conf.task_default_queue = default_queue
         worker.terminate()
         try:
             output, _ = worker.communicate(timeout=30)
