@@ -39,7 +39,7 @@ def test_hr_uploads_the_example_files_and_sees_the_counts(page, demo_users, asse
     page.get_by_role("button", name="Importer", exact=True).click()
 
     expect(
-        page.get_by_text("Importert. Indikatorene beregnes på nytt fra august 2005.")
+        page.get_by_text("Importert. Indikatorene beregnes på nytt fra januar 2024.")
     ).to_be_visible()
     counts = page.get_by_role("table", name="Rader per fil")
     expect(counts.get_by_role("row")).to_have_count(4)
@@ -59,7 +59,7 @@ def test_hr_uploads_the_example_files_and_sees_the_counts(page, demo_users, asse
         8,
         6,
     )
-    assert ImportJob.objects.get().first_month_touched == dt.date(2005, 8, 1)
+    assert ImportJob.objects.get().first_month_touched == dt.date(2024, 1, 1)
 
     page.get_by_role("link", name="Ny import og alle importer").click()
     recent = page.get_by_role("table", name="De siste importene")

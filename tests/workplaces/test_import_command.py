@@ -42,7 +42,7 @@ def test_the_command_imports_files_and_prints_counts_per_file():
         f"{EXAMPLE}/employments.csv: 8 rows, 8 created, 0 updated, 0 unchanged, 0 rejected",
         f"{EXAMPLE}/absences.csv: 6 rows, 6 created, 0 updated, 0 unchanged, 0 rejected",
         f"Imported (import job {ImportJob.objects.get().pk}); indicators are recomputed from "
-        "2005-08.",
+        "2024-01.",
     ]
     job = ImportJob.objects.get()
     assert (job.source, job.user, job.status) == ("command", None, "succeeded")

@@ -657,10 +657,11 @@ def test_unit_changes_are_written_parents_first_with_history_and_a_rebuilt_tree(
 # --- What changed: first month touched and the recompute ----------------------------
 
 
-def test_the_first_import_touches_every_month_since_the_first_employment():
+def test_the_first_import_touches_every_month_since_the_first_absence_data():
+    # Employments start in 2005, but indicators begin with the absence data (Jan 2024).
     result = import_example()
 
-    assert result.job.first_month_touched == dt.date(2005, 8, 1)
+    assert result.job.first_month_touched == dt.date(2024, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -673,8 +674,8 @@ def test_the_first_import_touches_every_month_since_the_first_employment():
         (lambda: employments(NEW_EMPLOYMENT), dt.date(2024, 1, 1)),
         (lambda: absences("A3,E4,2024-01-15,2024-03-10,50,legemeldt"), dt.date(2024, 1, 1)),
         # A unit re-flagged as shift-based changes every month with employments.
-        (lambda: units("SK,Skolen,K,virksomhet,ja"), dt.date(2005, 8, 1)),
-        (lambda: units(NEW_UNIT), dt.date(2005, 8, 1)),
+        (lambda: units("SK,Skolen,K,virksomhet,ja"), dt.date(2024, 1, 1)),
+        (lambda: units(NEW_UNIT), dt.date(2024, 1, 1)),
         # A new name changes no indicator.
         (lambda: units("SK,Byskolen,K,virksomhet,nei"), None),
     ],

@@ -96,7 +96,7 @@ def test_hr_uploads_the_example_and_sees_the_counts(hr_client):
     assert Employment.objects.count() == 8
     html = response.content.decode()
     assert "Fullført" in html
-    assert "Indikatorene beregnes på nytt fra august 2005." in html
+    assert "Indikatorene beregnes på nytt fra januar 2024." in html
     assert (
         '<th scope="row">employments.csv</th>\n'
         '              <td class="text-end">8</td>\n'

@@ -62,6 +62,11 @@ def write_batch(
         if earliest:
             touched.append(earliest)
     first = min(touched).replace(day=1) if touched else None
+    if first is not None:
+        # Indicators exist only from the first month with absence data (the engine's
+        # default range), so an employment from 1990 does not reach back to 1990.
+        data_start = AbsenceSpell.objects.aggregate(first=Min("start_date"))["first"]
+        first = max(first, data_start.replace(day=1)) if data_start else None
     return WriteOutcome(counts=dict(counter.counts), first_month_touched=first)
 
 
