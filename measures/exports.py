@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from .models import IndicatorValue
 from .selectors import EXPORT_FIELDS
+from .status import TargetResolver, evaluate
 
 
 def format_number(number: float | int | None) -> str:
@@ -20,8 +21,15 @@ def format_number(number: float | int | None) -> str:
     return repr(number) if isinstance(number, float) else str(number)
 
 
-def export_record(value: IndicatorValue) -> dict[str, Any]:
-    """One export row as Python values (None where withheld or undefined)."""
+def export_record(value: IndicatorValue, resolver: TargetResolver) -> dict[str, Any]:
+    """One export row as Python values (None where withheld or undefined).
+
+    ``target`` is the applicable target's number (its comparator is in the indicator's
+    definition of the target); ``status`` is met, near, missed or none.
+    """
+    target = resolver.resolve(
+        indicator_id=value.indicator_id, unit_id=value.unit_id, on=value.period_end
+    )
     return {
         "indicator": value.indicator.slug,
         "unit": value.unit.code,
@@ -32,10 +40,8 @@ def export_record(value: IndicatorValue) -> dict[str, Any]:
         "denominator": value.denominator,
         "n_persons": value.n_persons,
         "suppressed": value.suppressed,
-        # Targets and status arrive with the targets feature; until then no value has
-        # a target, which the spec calls status "none".
-        "target": None,
-        "status": "none",
+        "target": target.value if target else None,
+        "status": evaluate(value.value, suppressed=value.suppressed, target=target).value,
     }
 
 
@@ -53,36 +59,40 @@ def _csv_cells(record: dict[str, Any]) -> list[str]:
 
 
 def write_csv(values: Iterable[IndicatorValue], stream: IO[str]) -> int:
+    resolver = TargetResolver()
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(EXPORT_FIELDS)
     count = 0
     for value in values:
-        writer.writerow(_csv_cells(export_record(value)))
+        writer.writerow(_csv_cells(export_record(value, resolver)))
         count += 1
     return count
 
 
 def csv_lines(values: Iterable[IndicatorValue]) -> Iterator[str]:
     """The CSV export line by line (for streaming HTTP responses)."""
+    resolver = TargetResolver()
     yield ",".join(EXPORT_FIELDS) + "\n"
     for value in values:
-        yield ",".join(_csv_cells(export_record(value))) + "\n"
+        yield ",".join(_csv_cells(export_record(value, resolver))) + "\n"
 
 
 def write_json(values: Iterable[IndicatorValue], stream: IO[str]) -> int:
-    records = [export_record(v) for v in values]
+    resolver = TargetResolver()
+    records = [export_record(v, resolver) for v in values]
     json.dump(records, stream, ensure_ascii=False, indent=1)
     stream.write("\n")
     return len(records)
 
 
 def write_xlsx(values: Iterable[IndicatorValue], stream: IO[bytes]) -> int:
+    resolver = TargetResolver()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("indicators")
     sheet.append(list(EXPORT_FIELDS))
     count = 0
     for value in values:
-        record = export_record(value)
+        record = export_record(value, resolver)
         sheet.append([record[name] for name in EXPORT_FIELDS])
         count += 1
     workbook.save(stream)

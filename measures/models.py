@@ -1,8 +1,10 @@
 """Indicators, their stored values, and the working-day calendar the engine uses."""
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from goals.models import Goal, SubMeasure
 from workplaces.models import OrgUnit
@@ -78,6 +80,15 @@ class IndicatorValue(models.Model):
     n_persons = models.IntegerField(_("persons"), null=True, blank=True)
     suppressed = models.BooleanField(_("suppressed"), default=False)
     computed_at = models.DateTimeField(_("computed at"))
+    # Reported indicators: who entered or imported the value (computed ones: empty).
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
 
     class Meta:
         verbose_name = _("indicator value")
@@ -124,3 +135,55 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'working day' if self.is_working_day else 'free'}"
+
+
+class Target(models.Model):
+    """A target for an indicator at a unit, for the unit's subtree (spec: Targets and status).
+
+    A lower unit's own target for the same indicator wins (nearest ancestor), which is
+    how service areas get differentiated targets.
+    """
+
+    class Comparator(models.TextChoices):
+        LT = "<", "<"
+        LE = "<=", "≤"
+        GE = ">=", "≥"
+        GT = ">", ">"
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="targets", verbose_name=_("unit")
+    )
+    comparator = models.CharField(_("comparator"), max_length=2, choices=Comparator.choices)
+    value = models.FloatField(_("target value"))
+    margin = models.FloatField(
+        _("margin for «near»"),
+        default=0,
+        help_text=_("A value that misses the target by at most this much is «near»."),
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["indicator", "unit", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(margin__gte=0), name="measures_target_margin"),
+            models.CheckConstraint(
+                condition=Q(comparator__in=["<", "<=", ">=", ">"]),
+                name="measures_target_comparator",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+                name="measures_target_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.get_comparator_display()} {self.value:g} ({self.unit})"

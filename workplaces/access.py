@@ -1,15 +1,50 @@
 """The one authorisation gate: which users may do what, on which units.
 
 Every view, API view, export and selector asks these functions; nothing else decides.
+HR staff (and superusers) see everything. A leader sees the units they are assigned
+to and everything below them. Employee representatives read plans of their units
+(never the health-data dashboards).
 """
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
 from . import roles
+from .models import OrgUnit, OrgUnitClosure, RoleAssignment
+
+User = AbstractBaseUser | AnonymousUser
 
 
-def is_hr(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_hr(user: User) -> bool:
     """HR staff (and superusers) see and maintain everything, and import HR data."""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.groups.filter(name=roles.HR).exists()
+
+
+def led_unit_ids(user: User) -> set[int]:
+    """Units a user leads, with every unit below them."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.LEADER)
+    return set(
+        OrgUnitClosure.objects.filter(ancestor_id__in=roots.values("unit_id")).values_list(
+            "descendant_id", flat=True
+        )
+    )
+
+
+def can_view_indicators(user: User) -> bool:
+    """Dashboards and indicator values: HR, and leaders for their own units."""
+    return is_hr(user) or bool(led_unit_ids(user))
+
+
+def indicator_units(user: User) -> QuerySet[OrgUnit]:
+    """The units whose indicator values ``user`` may see (none for other users)."""
+    if is_hr(user):
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(pk__in=led_unit_ids(user))
+
+
+def can_view_unit_indicators(user: User, unit: OrgUnit) -> bool:
+    return is_hr(user) or unit.pk in led_unit_ids(user)

@@ -216,3 +216,36 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class RoleAssignment(models.Model):
+    """Who leads, or represents employees at, which unit (and the units below it)."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("leader")
+        REPRESENTATIVE = "representative", _("employee representative")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unit_assignments",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["user", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="workplaces_assignment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.unit}"
