@@ -1,11 +1,13 @@
 """Reads of stored indicator values (pages, exports and the API never compute)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from . import periods as P
-from .models import IndicatorValue
+from .models import IndicatorValue, Target
+from .status import Status, TargetResolver, evaluate
 
 EXPORT_FIELDS = (
     "indicator",
@@ -49,3 +51,31 @@ def indicator_value_list(
     return values.order_by(
         "indicator__order", "indicator__slug", "unit__code", "granularity", "period_start"
     )
+
+
+@dataclass(frozen=True)
+class ValueWithStatus:
+    """A stored value with the target that applies to it and its status."""
+
+    value: IndicatorValue
+    target: Target | None
+    status: Status
+
+
+def values_with_status(
+    values: Iterable[IndicatorValue], *, resolver: TargetResolver | None = None
+) -> list[ValueWithStatus]:
+    """Attach target and status to stored values (two extra queries in all).
+
+    Pass ``resolver`` to share one across several calls on a page.
+    """
+    values = list(values)
+    resolver = resolver or TargetResolver(unit_ids={v.unit_id for v in values})
+    result = []
+    for value in values:
+        target = resolver.resolve(
+            indicator_id=value.indicator_id, unit_id=value.unit_id, on=value.period_end
+        )
+        status = evaluate(value.value, suppressed=value.suppressed, target=target)
+        result.append(ValueWithStatus(value=value, target=target, status=status))
+    return result

@@ -8,6 +8,10 @@ urlpatterns = [
     path("", goal_views.home, name="home"),
     path("strategies/", include("goals.urls")),
     path("", include("workplaces.urls")),
+    # Indicator pages: each area has its own URL module (dashboard, unit pages, reported).
+    path("", include("measures.urls_dashboard")),
+    path("", include("measures.urls_units")),
+    path("", include("measures.urls_reported")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,3 @@
+"""URLs of the dashboard pages (included from strategi/urls.py)."""
+
+urlpatterns: list = []

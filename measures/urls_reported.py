@@ -1,0 +1,3 @@
+"""URLs of the reported pages (included from strategi/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the units pages (included from strategi/urls.py)."""
+
+urlpatterns: list = []
