@@ -37,7 +37,7 @@ def main(paths: list[str]) -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
                 entry.msgstr = ""
-                entry.msgstr_plural = {k: "" for k in entry.msgstr_plural}
+                entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
             given = translations.get(entry.msgid)
             if entry.msgid_plural:
                 if isinstance(given, list):
