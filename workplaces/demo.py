@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from . import roles
 from .demo_data import default_end_date, generate_municipality
 from .hr_import import ImportResult, ImportSource, hr_import
-from .models import Employment
+from .models import Employment, OrgUnit, RoleAssignment
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo mode only, printed on start
 DEMO_USERS = (
@@ -29,6 +30,15 @@ DEMO_USERS = (
 )
 DEMO_PERSONS = 3000
 DEMO_SEED = 2026
+# Differentiated sick-leave targets per tjenesteområde (the strategy's "differensierte
+# mål for tjenesteområdene"): code → (target %, margin for «near»).
+DEMO_SICK_LEAVE_TARGETS = {
+    "HV": (8.5, 0.5),
+    "OU": (6.5, 0.5),
+    "BM": (6.0, 0.5),
+    "IS": (5.5, 0.5),
+    "OS": (4.5, 0.5),
+}
 
 
 @dataclass
@@ -78,8 +88,41 @@ def demo_municipality_load(
         )
 
 
+@transaction.atomic
+def demo_targets_and_roles_ensure() -> None:
+    """The strategy's targets, differentiated sick-leave targets, and the leader's unit.
+
+    The demo ``leder`` leads the largest shift-based virksomhet in Helse og velferd.
+    """
+    from measures.engine import indicators_ensure
+    from measures.models import Target
+    from measures.services import target_save, targets_seed_strategy
+
+    _require_demo_mode()
+    targets_seed_strategy()
+    sick_leave = indicators_ensure()["sick_leave_pct"]
+    for code, (value, margin) in DEMO_SICK_LEAVE_TARGETS.items():
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit and not Target.objects.filter(indicator=sick_leave, unit=unit).exists():
+            target_save(indicator=sick_leave, unit=unit, comparator="<", value=value, margin=margin)
+    leader = get_user_model().objects.filter(username="leder").first()
+    if leader and not RoleAssignment.objects.filter(user=leader).exists():
+        unit = (
+            OrgUnit.objects.filter(
+                level=OrgUnit.Level.ENTERPRISE, shift_based=True, parent__code="HV"
+            )
+            .annotate(staff=Count("employments"))
+            .order_by("-staff", "code")
+            .first()
+        )
+        if unit:
+            RoleAssignment.objects.create(user=leader, unit=unit, role=RoleAssignment.Role.LEADER)
+
+
 def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
     """The demo users and, on first start, the demo municipality; safe to run again."""
-    return DemoResult(
+    result = DemoResult(
         users_created=demo_users_ensure(), municipality=demo_municipality_load(persons=persons)
     )
+    demo_targets_and_roles_ensure()
+    return result

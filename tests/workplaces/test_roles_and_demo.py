@@ -3,9 +3,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 
+from measures.models import Target
 from workplaces import roles
 from workplaces.demo import demo_load
-from workplaces.models import AbsenceSpell, Employment, OrgUnit
+from workplaces.models import AbsenceSpell, Employment, OrgUnit, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,23 @@ def test_demo_load_imports_a_municipality_and_creates_one_user_per_role(settings
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [role]
     assert authenticate(username="hr", password="demo").is_staff
+
+
+def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings):
+    settings.DEMO_MODE = True
+
+    demo_load(persons=200)
+
+    sick_leave = {
+        t.unit.code: (t.comparator, t.value)
+        for t in Target.objects.filter(indicator__slug="sick_leave_pct")
+    }
+    assert sick_leave["DK"] == ("<", 6.0)
+    assert sick_leave["HV"] == ("<", 8.5)
+    assert len(sick_leave) == 6
+    assert Target.objects.get(indicator__slug="full_time_share_shift").unit.code == "DK"
+    led = RoleAssignment.objects.get(user__username="leder")
+    assert (led.role, led.unit.level, led.unit.shift_based) == ("leader", "virksomhet", True)
 
 
 def test_demo_load_twice_duplicates_nothing(settings, django_user_model):
