@@ -129,5 +129,5 @@ def migrated_roles(transactional_db) -> None:
     """
     from django.apps import apps
 
-    migration = importlib.import_module("workplaces.migrations.0002_roles")
-    migration.create_roles(apps, None)
+    importlib.import_module("workplaces.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("workplaces.migrations.0005_hr_permissions").grant(apps, None)

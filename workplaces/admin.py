@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import OrgUnit
+from .models import OrgUnit, RoleAssignment
 
 
 @admin.register(OrgUnit)
@@ -11,3 +11,12 @@ class OrgUnitAdmin(SimpleHistoryAdmin):
     list_select_related = ["parent"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "unit"]
+    list_filter = ["role"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "unit__code", "unit__name"]
+    autocomplete_fields = ["user", "unit"]

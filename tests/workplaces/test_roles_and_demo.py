@@ -22,6 +22,7 @@ def test_hr_may_maintain_strategies_and_units_but_other_roles_get_no_admin_right
     hr = set(Group.objects.get(name=roles.HR).permissions.values_list("codename", flat=True))
 
     assert {"change_strategy", "add_goal", "delete_submeasure", "change_orgunit"} <= hr
+    assert {"add_target", "change_target", "change_indicator", "add_roleassignment"} <= hr
     assert Group.objects.get(name=roles.LEADER).permissions.count() == 0
     assert Group.objects.get(name=roles.REPRESENTATIVE).permissions.count() == 0
 
