@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 
+from strategi.upsert import upsert_changed
+
 from .models import Goal, GoalItem, Strategy, SubMeasure, Value
 
 M = TypeVar("M", bound=models.Model)
@@ -28,17 +30,11 @@ class LoadResult:
 def _upsert(
     model: type[M], result: LoadResult, *, lookup: dict[str, Any], values: dict[str, Any]
 ) -> M:
-    """Create the row, or update only the fields that differ (no needless history)."""
-    obj = model._default_manager.filter(**lookup).first()
-    if obj is None:
-        obj = model._default_manager.create(**lookup, **values)
+    """Create or update one row and count it in ``result``."""
+    obj, outcome = upsert_changed(model, lookup=lookup, values=values)
+    if outcome == "created":
         result.created += 1
-        return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
+    elif outcome == "updated":
         result.updated += 1
     return obj
 

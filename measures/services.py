@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from goals.models import Goal, SubMeasure
+from strategi.upsert import upsert_changed
 from workplaces.models import OrgUnit
 
 from .engine import indicator_definitions, indicators_ensure
@@ -38,17 +39,9 @@ def indicators_load_seeded() -> IndicatorLoadResult:
             "suppressible": spec["suppressible"],
             "order": order,
         }
-        indicator = Indicator.objects.filter(slug=spec["slug"]).first()
-        if indicator is None:
-            indicator = Indicator.objects.create(slug=spec["slug"], **values)
-            result.created += 1
-        else:
-            changed = [k for k, v in values.items() if getattr(indicator, k) != v]
-            if changed:
-                for k in changed:
-                    setattr(indicator, k, values[k])
-                indicator.save(update_fields=changed)
-                result.updated += 1
+        indicator, outcome = upsert_changed(Indicator, lookup={"slug": spec["slug"]}, values=values)
+        result.created += outcome == "created"
+        result.updated += outcome == "updated"
         for link in spec["follows"]:
             if "sub_measure" in link:
                 targets = SubMeasure.objects.filter(
