@@ -33,6 +33,9 @@ class Indicator(models.Model):
     # Counts are never suppressed (spec: Privacy).
     suppressible = models.BooleanField(_("suppressed for small groups"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Reported values must lie within the scale (10-faktor: 1–5); empty: no bound.
+    scale_min = models.FloatField(_("lowest value"), null=True, blank=True)
+    scale_max = models.FloatField(_("highest value"), null=True, blank=True)
     sub_measures = models.ManyToManyField(
         SubMeasure, blank=True, related_name="indicators", verbose_name=_("sub-measures")
     )
@@ -45,6 +48,15 @@ class Indicator(models.Model):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["order", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True)
+                | Q(scale_max__isnull=True)
+                | Q(scale_max__gt=F("scale_min")),
+                name="measures_indicator_scale",
+                violation_error_message=_("The highest value must be above the lowest value."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

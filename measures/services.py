@@ -1,18 +1,41 @@
-"""Writes for indicators and targets: seeded definitions, links to the strategy, targets."""
+"""Writes for indicators and targets, and the values of reported indicators.
+
+Seeded definitions and their links to the strategy, targets, and reported values
+(entered in a form, imported from a file, or generated for the demo).
+"""
 
 import datetime as dt
-from dataclasses import dataclass
+import io
+import json
+import statistics
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from goals.models import Goal, SubMeasure
 from strategi.upsert import upsert_changed
+from workplaces.hr_import import reading
+from workplaces.hr_import.reading import ImportIssue, ImportSource, ReadResult, Table
+from workplaces.hr_import.validation import _DECIMAL
 from workplaces.models import OrgUnit
 
-from .engine import indicator_definitions, indicators_ensure
-from .models import Indicator, Target
+from . import periods as P
+from .engine import INDICATORS_FILE, indicators_ensure
+from .models import Indicator, IndicatorValue, Target
 
 
 @dataclass
@@ -22,41 +45,81 @@ class IndicatorLoadResult:
     links: int = 0
 
 
+def indicator_definitions_seeded() -> list[dict[str, Any]]:
+    """Every shipped definition: the engine's computed ones, then the reported ones.
+
+    ``kind`` defaults to computed. The engine reads only the computed list, so
+    ``indicators_ensure`` keeps creating computed indicators only.
+    """
+    with INDICATORS_FILE.open(encoding="utf-8") as handle:
+        data = json.load(handle)
+    return [
+        {"kind": Indicator.Kind.COMPUTED, **spec}
+        for spec in data["indicators"] + data.get("reported_indicators", [])
+    ]
+
+
 @transaction.atomic
 def indicators_load_seeded() -> IndicatorLoadResult:
-    """Create or update the spec's computed indicators and link them to what they follow.
+    """Create or update the shipped indicators and link them to what they follow.
 
-    Links are made only to strategies that are loaded; running it again changes nothing.
+    Computed indicators belong to the spec: they are updated to match it. Reported ones
+    (10-faktor, apprentices …) belong to HR once created: an existing one is left as
+    HR edited it, and is linked only while it has no links at all. Links are made
+    only to strategies that are loaded; running it again changes nothing.
     """
     result = IndicatorLoadResult()
-    for order, spec in enumerate(indicator_definitions()):
+    for order, spec in enumerate(indicator_definitions_seeded()):
         values = {
             "name": spec["name"],
             "description": spec["description"],
             "unit_of_measure": spec["unit_of_measure"],
             "direction": spec["direction"],
-            "kind": Indicator.Kind.COMPUTED,
+            "kind": spec["kind"],
             "suppressible": spec["suppressible"],
+            "scale_min": spec.get("scale_min"),
+            "scale_max": spec.get("scale_max"),
             "order": order,
         }
-        indicator, outcome = upsert_changed(Indicator, lookup={"slug": spec["slug"]}, values=values)
+        if spec["kind"] == Indicator.Kind.COMPUTED:
+            indicator, outcome = upsert_changed(
+                Indicator, lookup={"slug": spec["slug"]}, values=values
+            )
+            link = True
+        else:
+            indicator = Indicator.objects.filter(slug=spec["slug"]).first()
+            outcome = "unchanged"
+            if indicator is None:
+                indicator, outcome = (
+                    Indicator.objects.create(slug=spec["slug"], **values),
+                    "created",
+                )
+            link = not (indicator.goals.exists() or indicator.sub_measures.exists())
         result.created += outcome == "created"
         result.updated += outcome == "updated"
-        for link in spec["follows"]:
-            if "sub_measure" in link:
-                targets = SubMeasure.objects.filter(
-                    goal__strategy__slug=link["strategy"],
-                    goal__number=link["goal"],
-                    title=link["sub_measure"],
-                )
-                related = indicator.sub_measures
-            else:
-                targets = Goal.objects.filter(strategy__slug=link["strategy"], number=link["goal"])
-                related = indicator.goals
-            missing = targets.exclude(pk__in=related.values("pk"))
-            result.links += missing.count()
-            related.add(*missing)
+        if link:
+            result.links += _indicator_link(indicator, spec["follows"])
     return result
+
+
+def _indicator_link(indicator: Indicator, follows: list[dict[str, Any]]) -> int:
+    """Add the links of a definition's ``follows`` that are missing; returns how many."""
+    added = 0
+    for link in follows:
+        if "sub_measure" in link:
+            targets = SubMeasure.objects.filter(
+                goal__strategy__slug=link["strategy"],
+                goal__number=link["goal"],
+                title=link["sub_measure"],
+            )
+            related = indicator.sub_measures
+        else:
+            targets = Goal.objects.filter(strategy__slug=link["strategy"], number=link["goal"])
+            related = indicator.goals
+        missing = targets.exclude(pk__in=related.values("pk"))
+        added += missing.count()
+        related.add(*missing)
+    return added
 
 
 def _overlaps(
@@ -129,3 +192,494 @@ def targets_seed_strategy(*, root: OrgUnit | None = None) -> int:
             )  # fmt: skip
             created += 1
     return created
+
+
+# --- Reported indicators ----------------------------------------------------------------
+
+# Columns of a file of reported values; the parsing rules are the HR import's.
+REPORTED_IMPORT_COLUMNS = ("indicator", "unit", "period", "value")
+
+
+def _number(value: float) -> str:
+    """A number as people read it in the active language: «4,5», «5», «100»."""
+    return number_format(int(value) if float(value).is_integer() else value)
+
+
+def _scale_problem(indicator: Indicator, value: float, *, shown: str = "") -> str | None:
+    """Why ``value`` lies outside the indicator's scale; None when it is inside."""
+    low, high = indicator.scale_min, indicator.scale_max
+    if (low is None or value >= low) and (high is None or value <= high):
+        return None
+    params = {
+        "min": "" if low is None else _number(low),
+        "max": "" if high is None else _number(high),
+        "value": shown or _number(value),
+    }
+    if low is not None and high is not None:
+        return _("must be between %(min)s and %(max)s (is %(value)s).") % params
+    if low is not None:
+        return _("must be at least %(min)s (is %(value)s).") % params
+    return _("must be at most %(max)s (is %(value)s).") % params
+
+
+def _period_parse(label: str) -> P.Period:
+    """The period of a label; ValueError with a message for people otherwise."""
+    try:
+        return P.parse(label)
+    except ValueError:
+        raise ValueError(
+            _("“%(value)s” is not a period: use 2025 (year), 2025-T1 (tertial) or 2025-03 (month).")
+            % {"value": label}
+        ) from None
+
+
+def _not_reported(label: str) -> str:
+    return _(
+        "%(indicator)s is computed from HR data: only reported indicators take entered or "
+        "imported values."
+    ) % {"indicator": label}
+
+
+def _computed_slugs() -> set[str]:
+    return {
+        spec["slug"]
+        for spec in indicator_definitions_seeded()
+        if spec["kind"] == Indicator.Kind.COMPUTED
+    }
+
+
+@transaction.atomic
+def reported_indicator_save(
+    *,
+    slug: str,
+    name: str,
+    unit_of_measure: str,
+    direction: str,
+    description: str = "",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    goals: Iterable[Goal] = (),
+    sub_measures: Iterable[SubMeasure] = (),
+    indicator: Indicator | None = None,
+) -> Indicator:
+    """Create (or, given ``indicator``, change) a reported indicator and what it follows.
+
+    Computed indicators belong to the spec: changing one, or taking one of their short
+    names, is refused. So is a scale that would leave stored values outside it.
+    """
+    if indicator is not None and indicator.kind != Indicator.Kind.REPORTED:
+        raise ValidationError(
+            _("Computed indicators are defined by the specification and cannot be changed here.")
+        )
+    errors: dict[str, str] = {}
+    if slug in _computed_slugs():
+        errors["slug"] = _("This short name belongs to an indicator computed from HR data.")
+    elif Indicator.objects.filter(slug=slug).exclude(pk=getattr(indicator, "pk", None)).exists():
+        errors["slug"] = _("Another indicator already has this short name.")
+    if scale_min is not None and scale_max is not None and scale_max <= scale_min:
+        errors["scale_max"] = _("The highest value must be above the lowest value.")
+    elif indicator is not None:
+        stored = IndicatorValue.objects.filter(indicator=indicator, value__isnull=False)
+        for column, outside in (
+            ("scale_min", None if scale_min is None else stored.filter(value__lt=scale_min)),
+            ("scale_max", None if scale_max is None else stored.filter(value__gt=scale_max)),
+        ):
+            if outside is not None and (count := outside.count()):
+                errors[column] = ngettext(
+                    "%(count)d stored value lies outside this scale.",
+                    "%(count)d stored values lie outside this scale.",
+                    count,
+                ) % {"count": count}
+    if errors:
+        raise ValidationError(errors)
+    if indicator is None:
+        last = Indicator.objects.aggregate(last=Max("order"))["last"]
+        indicator = Indicator(
+            kind=Indicator.Kind.REPORTED,
+            # Reported values come without a count of persons, so nothing to suppress.
+            suppressible=False,
+            order=0 if last is None else last + 1,
+        )
+    indicator.slug, indicator.name, indicator.description = slug, name, description
+    indicator.unit_of_measure, indicator.direction = unit_of_measure, direction
+    indicator.scale_min, indicator.scale_max = scale_min, scale_max
+    indicator.full_clean()
+    indicator.save()
+    indicator.goals.set(goals)
+    indicator.sub_measures.set(sub_measures)
+    return indicator
+
+
+@dataclass(frozen=True)
+class _ReportedEntry:
+    indicator: Indicator
+    unit_id: int
+    period: P.Period
+    value: float
+
+
+@dataclass
+class ReportedStoreCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _reported_values_store(
+    entries: Sequence[_ReportedEntry], *, by: AbstractBaseUser | None
+) -> ReportedStoreCounts:
+    """Upsert on (indicator, unit, granularity, period); an unchanged value keeps its author.
+
+    Only reported indicators get here, and the engine replaces computed values only,
+    so a recompute never touches these rows.
+    """
+    counts = ReportedStoreCounts()
+    if not entries:
+        return counts
+    now = timezone.now()
+    stored = {
+        (v.indicator_id, v.unit_id, v.granularity, v.period): v
+        for v in IndicatorValue.objects.filter(
+            indicator_id__in={e.indicator.pk for e in entries},
+            unit_id__in={e.unit_id for e in entries},
+            period__in={e.period.label for e in entries},
+        )
+    }
+    new, changed = [], []
+    for entry in entries:
+        key = (entry.indicator.pk, entry.unit_id, entry.period.granularity, entry.period.label)
+        value = stored.get(key)
+        if value is None:
+            new.append(
+                IndicatorValue(
+                    indicator=entry.indicator,
+                    unit_id=entry.unit_id,
+                    granularity=entry.period.granularity,
+                    period=entry.period.label,
+                    period_start=entry.period.start,
+                    period_end=entry.period.end,
+                    value=entry.value,
+                    n_persons=None,
+                    suppressed=False,
+                    computed_at=now,
+                    entered_by=by,
+                )
+            )
+        elif value.value == entry.value:
+            counts.unchanged += 1
+        else:
+            value.value, value.computed_at, value.entered_by = entry.value, now, by
+            changed.append(value)
+    IndicatorValue.objects.bulk_create(new, batch_size=1000)
+    IndicatorValue.objects.bulk_update(
+        changed, ["value", "computed_at", "entered_by"], batch_size=1000
+    )
+    counts.created, counts.updated = len(new), len(changed)
+    return counts
+
+
+@transaction.atomic
+def reported_value_save(
+    *,
+    indicator: Indicator,
+    unit: OrgUnit,
+    period: str,
+    value: float,
+    by: AbstractBaseUser | None,
+) -> IndicatorValue:
+    """Store a reported value for one unit and period (``2025``, ``2025-T1``, ``2025-03``).
+
+    A value already stored for that indicator, unit and period is replaced, and
+    ``entered_by`` becomes ``by``. Errors are keyed by field (indicator, period, value).
+    """
+    errors: dict[str, str] = {}
+    if indicator.kind != Indicator.Kind.REPORTED:
+        errors["indicator"] = _not_reported(indicator.name)
+    parsed: P.Period | None = None
+    try:
+        parsed = _period_parse(period)
+    except ValueError as exc:
+        errors["period"] = str(exc)
+    if (problem := _scale_problem(indicator, value)) is not None:
+        errors["value"] = capfirst(problem)
+    if errors or parsed is None:
+        raise ValidationError(errors)
+    _reported_values_store(
+        [_ReportedEntry(indicator=indicator, unit_id=unit.pk, period=parsed, value=value)], by=by
+    )
+    return IndicatorValue.objects.get(
+        indicator=indicator, unit=unit, granularity=parsed.granularity, period=parsed.label
+    )
+
+
+@dataclass
+class ReportedImportResult:
+    """What an import of reported values found and, when the file was valid, wrote."""
+
+    file: str
+    # File-level problems first, then every bad row in line order.
+    errors: list[ImportIssue] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.errors
+
+
+def reported_values_import(
+    *, source: ImportSource, by: AbstractBaseUser | None
+) -> ReportedImportResult:
+    """Import reported values from one CSV or XLSX file: indicator, unit, period, value.
+
+    The file is read by the HR import's reader (spec/hr-import.md, "Parsing rules") and
+    validated as a whole first: every bad row is reported as ``file:line: column:
+    reason``, and with any problem nothing is written. Valid rows are upserted like
+    ``reported_value_save``.
+    """
+    result = ReportedImportResult(file=source.name)
+    read = ReadResult()
+    table = _reported_table_read(source, read)
+    result.errors += read.errors
+    if table is None:
+        return result
+    result.rows = len(table.rows)
+    missing = [column for column in REPORTED_IMPORT_COLUMNS if column not in table.columns]
+    if missing:
+        result.errors += [
+            ImportIssue(table.name, table.header_line, column, _("the required column is missing."))
+            for column in missing
+        ]
+        return result
+    entries = _reported_rows_check(table, result.errors)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        counts = _reported_values_store(entries, by=by)
+    result.created, result.updated, result.unchanged = (
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+    )
+    return result
+
+
+def _reported_table_read(source: ImportSource, read: ReadResult) -> Table | None:
+    data = source.content
+    if isinstance(data, Path):
+        try:
+            data = data.read_bytes()
+        except OSError as exc:
+            read.errors.append(
+                ImportIssue(
+                    source.name,
+                    None,
+                    "",
+                    _("cannot read the file (%(error)s).")
+                    % {"error": exc.strerror or exc.__class__.__name__},
+                )
+            )
+            return None
+    if Path(source.name).suffix.lower() == ".xlsx":
+        return _reported_sheet_read(source.name, data, read)
+    return reading._read_csv("values", source.name, data, read)
+
+
+def _reported_sheet_read(name: str, data: bytes, read: ReadResult) -> Table | None:
+    """The one sheet of a workbook that holds data, read with the HR import's cell rules."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        read.errors.append(
+            ImportIssue(
+                name, None, "", _("the file is not an Excel workbook (.xlsx) that can be read.")
+            )
+        )
+        return None
+    sheets = []
+    try:
+        for sheet in workbook.worksheets:
+            records = [
+                (number, [reading._cell_text(cell) for cell in row])
+                for number, row in enumerate(sheet.iter_rows(min_row=1), start=1)
+            ]
+            if any(any(value.strip() for value in values) for _line, values in records):
+                sheets.append((sheet.title, records))
+    finally:
+        workbook.close()
+    if len(sheets) > 1:
+        read.errors.append(
+            ImportIssue(
+                name,
+                None,
+                "",
+                _("the workbook has data on more than one sheet (%(sheets)s): use one sheet.")
+                % {"sheets": ", ".join(title for title, _records in sheets)},
+            )
+        )
+        return None
+    if not sheets:
+        return reading._table("values", name, [], read)
+    title, records = sheets[0]
+    return reading._table("values", f"{name}[{title}]", records, read)
+
+
+def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[_ReportedEntry]:
+    """Typed entries of the rows; every problem of every row is added to ``errors``."""
+    indicators = {
+        i.slug: i
+        for i in Indicator.objects.filter(
+            slug__in={row.values.get("indicator", "") for row in table.rows}
+        )
+    }
+    units = dict(
+        OrgUnit.objects.filter(
+            code__in={row.values.get("unit", "") for row in table.rows}
+        ).values_list("code", "pk")
+    )
+    problems: dict[int, list[ImportIssue]] = defaultdict(list)
+    entries: dict[int, _ReportedEntry] = {}
+    lines_of: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for row in table.rows:
+        rejected = problems[row.line]
+        entry = _reported_row_check(table.name, row, indicators, units, rejected)
+        if entry is not None:
+            lines_of[(entry.indicator.slug, row.values["unit"], entry.period.label)].append(
+                row.line
+            )
+            if not rejected:
+                entries[row.line] = entry
+    for (slug, code, label), lines in lines_of.items():
+        if len(lines) > 1:
+            reason = _(
+                "%(indicator)s for unit %(unit)s in %(period)s appears more than once in "
+                "this file (lines %(lines)s)."
+            ) % {
+                "indicator": slug,
+                "unit": code,
+                "period": label,
+                "lines": ", ".join(map(str, lines)),
+            }
+            for line in lines:
+                problems[line].append(ImportIssue(table.name, line, "period", reason))
+    for line in sorted(problems):
+        errors += problems[line]
+    return [entries[line] for line in sorted(entries)]
+
+
+def _reported_row_check(
+    file: str,
+    row: reading.RawRow,
+    indicators: dict[str, Indicator],
+    units: dict[str, int],
+    rejected: list[ImportIssue],
+) -> _ReportedEntry | None:
+    """One row: its problems go to ``rejected``; the entry when its key columns are good.
+
+    An entry is returned even when only the value is bad, so that duplicates are found.
+    """
+
+    def reject(column: str, reason: str) -> None:
+        rejected.append(ImportIssue(file, row.line, column, reason))
+
+    for column, reason in row.problems:
+        reject(column, reason)
+    text = {column: row.values.get(column, "") for column in REPORTED_IMPORT_COLUMNS}
+    for column in REPORTED_IMPORT_COLUMNS:
+        if not text[column]:
+            reject(column, _("a value is required."))
+    indicator = indicators.get(text["indicator"])
+    if text["indicator"] and indicator is None:
+        reject(
+            "indicator",
+            _("unknown indicator “%(value)s”: it is not in the list of indicators.")
+            % {"value": text["indicator"]},
+        )
+    elif indicator is not None and indicator.kind != Indicator.Kind.REPORTED:
+        reject("indicator", _not_reported(indicator.slug))
+        indicator = None
+    unit_id = units.get(text["unit"])
+    if text["unit"] and unit_id is None:
+        reject(
+            "unit",
+            _("unknown unit “%(value)s”: it is not in the database.") % {"value": text["unit"]},
+        )
+    period = None
+    if text["period"]:
+        try:
+            period = _period_parse(text["period"])
+        except ValueError as exc:
+            reject("period", str(exc))
+    number = float("nan")
+    if text["value"] and not _DECIMAL.fullmatch(text["value"]):
+        reject("value", _("“%(value)s” is not a number.") % {"value": text["value"]})
+    elif text["value"]:
+        number = float(text["value"].replace(",", "."))
+        problem = indicator and _scale_problem(indicator, number, shown=text["value"])
+        if problem:
+            reject("value", problem)
+    if indicator is None or unit_id is None or period is None:
+        return None
+    return _ReportedEntry(indicator=indicator, unit_id=unit_id, period=period, value=number)
+
+
+# --- Demo -----------------------------------------------------------------------------
+
+# Typical 10-faktor scores (1–5) of Norwegian municipalities; the demo varies around them.
+TIFAKTOR_DEMO_LEVELS = {
+    "tifaktor_indre_motivasjon": 4.2,
+    "tifaktor_mestringstro": 4.1,
+    "tifaktor_autonomi": 4.0,
+    "tifaktor_bruk_av_kompetanse": 4.2,
+    "tifaktor_mestringsorientert_ledelse": 3.95,
+    "tifaktor_rolleklarhet": 4.15,
+    "tifaktor_relevant_kompetanseutvikling": 3.9,
+    "tifaktor_fleksibilitetsvilje": 4.15,
+    "tifaktor_mestringsklima": 4.05,
+    "tifaktor_prososial_motivasjon": 4.3,
+}
+TIFAKTOR_DEMO_RANGE = (3.8, 4.4)
+
+
+def tifaktor_survey_year(today: dt.date) -> int:
+    """The year of the last 10-faktor survey: it runs in January and February."""
+    return today.year if today.month >= 3 else today.year - 1
+
+
+@transaction.atomic
+def reported_demo_values(
+    *, seed: int, year: int | None = None, today: dt.date | None = None
+) -> int:
+    """Plausible 10-faktor scores for every virksomhet and the root, for one survey year.
+
+    The year is ``year`` or the last survey year; scores lie in 3.8–4.4, vary by unit
+    and factor, and are the same for the same seed and units. The root's score is the
+    mean of the virksomheter. Returns the number of values written or confirmed.
+    """
+    if Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS).count() < len(TIFAKTOR_DEMO_LEVELS):
+        indicators_load_seeded()
+    indicators = {i.slug: i for i in Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS)}
+    period = P.year(year or tifaktor_survey_year(today or timezone.localdate()))
+    low, high = TIFAKTOR_DEMO_RANGE
+    rng = Random(seed)  # noqa: S311 - synthetic demo data, not security
+    scores: dict[str, list[float]] = defaultdict(list)
+    entries = []
+    enterprises = OrgUnit.objects.filter(level=OrgUnit.Level.ENTERPRISE).order_by("code")
+    for unit_id in enterprises.values_list("pk", flat=True):
+        unit_offset = rng.uniform(-0.15, 0.15)
+        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
+            score = round(min(high, max(low, level + unit_offset + rng.uniform(-0.12, 0.12))), 1)
+            scores[slug].append(score)
+            entries.append(_ReportedEntry(indicators[slug], unit_id, period, score))
+    root = OrgUnit.objects.filter(parent=None).order_by("code").first()
+    if root is not None:
+        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
+            score = round(statistics.fmean(scores[slug]), 1) if scores[slug] else round(level, 1)
+            entries.append(_ReportedEntry(indicators[slug], root.pk, period, score))
+    _reported_values_store(entries, by=None)
+    return len(entries)

@@ -24,7 +24,8 @@ class Status(models.TextChoices):
     NONE = "none", _("no status")
 
 
-def _meets(value: float, comparator: str, target: float) -> bool:
+def meets(value: float, comparator: str, target: float) -> bool:
+    """Whether ``value`` satisfies ``comparator target`` (``<``, ``<=``, ``>=``, ``>``)."""
     if comparator == "<":
         return value < target
     if comparator == "<=":
@@ -43,7 +44,7 @@ def evaluate(value: float | None, *, suppressed: bool, target: Target | None) ->
     """
     if target is None or value is None or suppressed:
         return Status.NONE
-    if _meets(value, target.comparator, target.value):
+    if meets(value, target.comparator, target.value):
         return Status.MET
     if target.margin > 0 and abs(value - target.value) <= target.margin:
         return Status.NEAR

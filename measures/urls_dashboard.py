@@ -1,3 +1,12 @@
 """URLs of the dashboard pages (included from strategi/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import dashboard
+
+urlpatterns: list = [
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboard.dashboard_export_csv, name="dashboard-export-csv"),
+    path("dashboard/export.xlsx", dashboard.dashboard_export_xlsx, name="dashboard-export-xlsx"),
+    path("reports/<int:year>/T<int:number>/", dashboard.tertial_report, name="tertial-report"),
+]

@@ -7,5 +7,11 @@ from workplaces import access
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
-    """``is_hr`` for the navigation; asked of the database only when a template uses it."""
-    return {"is_hr": SimpleLazyObject(lambda: access.is_hr(request.user))}
+    """``is_hr`` and ``can_view_indicators`` for the navigation.
+
+    Each is asked of the database only when a template uses it.
+    """
+    return {
+        "is_hr": SimpleLazyObject(lambda: access.is_hr(request.user)),
+        "can_view_indicators": SimpleLazyObject(lambda: access.can_view_indicators(request.user)),
+    }

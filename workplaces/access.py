@@ -6,6 +6,9 @@ to and everything below them. Employee representatives read plans of their units
 (never the health-data dashboards).
 """
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
@@ -13,25 +16,46 @@ from . import roles
 from .models import OrgUnit, OrgUnitClosure, RoleAssignment
 
 User = AbstractBaseUser | AnonymousUser
+T = TypeVar("T")
+
+
+def _remembered(user: User, key: str, compute: Callable[[], T]) -> T:
+    """Compute an answer once per user object, i.e. once per request.
+
+    A page asks the gate several times (navigation, view, selectors); the user object
+    lives for one request, so roles changed in between are seen on the next request.
+    """
+    cache = user.__dict__.setdefault("_access_answers", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def is_hr(user: User) -> bool:
     """HR staff (and superusers) see and maintain everything, and import HR data."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name=roles.HR).exists()
+    return _remembered(
+        user,
+        "is_hr",
+        lambda: user.is_superuser or user.groups.filter(name=roles.HR).exists(),
+    )
 
 
 def led_unit_ids(user: User) -> set[int]:
     """Units a user leads, with every unit below them."""
     if not user.is_authenticated or not user.is_active:
         return set()
-    roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.LEADER)
-    return set(
-        OrgUnitClosure.objects.filter(ancestor_id__in=roots.values("unit_id")).values_list(
-            "descendant_id", flat=True
+
+    def compute() -> frozenset[int]:
+        roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.LEADER)
+        return frozenset(
+            OrgUnitClosure.objects.filter(ancestor_id__in=roots.values("unit_id")).values_list(
+                "descendant_id", flat=True
+            )
         )
-    )
+
+    return set(_remembered(user, "led_unit_ids", compute))
 
 
 def can_view_indicators(user: User) -> bool:
@@ -48,3 +72,11 @@ def indicator_units(user: User) -> QuerySet[OrgUnit]:
 
 def can_view_unit_indicators(user: User, unit: OrgUnit) -> bool:
     return is_hr(user) or unit.pk in led_unit_ids(user)
+
+
+def unit_ids_with_indicators(user: User, unit_ids: Iterable[int]) -> set[int]:
+    """Of ``unit_ids``, those whose indicator values ``user`` may see (e.g. breadcrumb links)."""
+    wanted = set(unit_ids)
+    if is_hr(user):
+        return wanted
+    return wanted & led_unit_ids(user)

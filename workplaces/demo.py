@@ -125,4 +125,8 @@ def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
         users_created=demo_users_ensure(), municipality=demo_municipality_load(persons=persons)
     )
     demo_targets_and_roles_ensure()
+    if OrgUnit.objects.exists():
+        from measures.services import reported_demo_values
+
+        reported_demo_values(seed=DEMO_SEED)
     return result

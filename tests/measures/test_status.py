@@ -130,7 +130,7 @@ def test_overlapping_targets_for_one_unit_are_refused(tree, sick_leave):
         indicator=sick_leave, unit=tree["K"], comparator="<", value=6, valid_from=D(2024, 1, 1)
     )
 
-    with pytest.raises(ValidationError, match="already has a target"):
+    with pytest.raises(ValidationError, match="har allerede et mål"):
         target_save(
             indicator=sick_leave, unit=tree["K"], comparator="<", value=5, valid_to=D(2024, 6, 30)
         )

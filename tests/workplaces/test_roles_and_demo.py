@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 
-from measures.models import Target
+from measures.models import IndicatorValue, Target
 from workplaces import roles
 from workplaces.demo import demo_load
 from workplaces.models import AbsenceSpell, Employment, OrgUnit, RoleAssignment
@@ -59,6 +59,9 @@ def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings):
     assert sick_leave["HV"] == ("<", 8.5)
     assert len(sick_leave) == 6
     assert Target.objects.get(indicator__slug="full_time_share_shift").unit.code == "DK"
+    assert (
+        IndicatorValue.objects.filter(indicator__kind="reported", unit__code="DK").count() == 10
+    )  # the 10-faktor factors at the municipality
     led = RoleAssignment.objects.get(user__username="leder")
     assert (led.role, led.unit.level, led.unit.shift_based) == ("leader", "virksomhet", True)
 

@@ -4,7 +4,10 @@ from measures.services import indicators_load_seeded
 
 
 class Command(BaseCommand):
-    help = "Create the spec's computed indicators and link them to the strategy. Safe to re-run."
+    help = (
+        "Create the shipped indicators (the spec's computed ones, 10-faktor and other reported "
+        "ones) and link them to the strategy. Safe to re-run."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         result = indicators_load_seeded()
