@@ -639,7 +639,7 @@ def recompute_range(
     if first is None or first > last:
         result.seconds = (timezone.now() - began).total_seconds()
         return result
-    periods = P.periods_covering(first, last)
+    periods = P.periods_covering(first, last, complete_until=last_complete)
     result.start, result.end = periods[0].label, P.month(last.year, last.month).label
     calendar_ensure(periods[0].start, max(p.end for p in periods))
     orgunit_tree_rebuild()

@@ -75,15 +75,20 @@ def months_between(first: dt.date, last: dt.date) -> Iterator[Period]:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
-def periods_covering(first: dt.date, last: dt.date) -> list[Period]:
+def periods_covering(
+    first: dt.date, last: dt.date, *, complete_until: dt.date | None = None
+) -> list[Period]:
     """Every month, tertial and year that overlaps the months from ``first`` to ``last``.
 
     Tertials and years are whole: recomputing one month recomputes its tertial and year.
+    With ``complete_until`` (the last day with complete data) a tertial or year that has
+    not ended by then is left out: a half-run year is not a year's figure.
     """
     months = list(months_between(first, last))
     tertials = sorted({tertial(p.start.year, (p.start.month - 1) // 4 + 1) for p in months})
     years = sorted({year(p.start.year) for p in months})
-    return months + tertials + years
+    whole = [p for p in tertials + years if complete_until is None or p.end <= complete_until]
+    return months + whole
 
 
 def last_complete_month(today: dt.date) -> Period:

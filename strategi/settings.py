@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -188,6 +189,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 3600
+# Celery beat (one scheduler process): the night's recompute of the latest months.
+CELERY_BEAT_SCHEDULE = {
+    "recompute-recent-months": {
+        "task": "measures.tasks.recompute_recent",
+        "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"months": 2},
+    },
+}
 
 # --- E-mail -----------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -6,11 +6,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from measures import periods as P
 from measures.engine import recompute_range
 from measures.models import Indicator, IndicatorValue
-from measures.tasks import recompute
+from measures.tasks import recompute, recompute_recent
 
 from .builders import load_csv_folder
 from .test_spec_example import EXAMPLE
@@ -136,4 +138,18 @@ def test_load_indicators_links_them_to_the_strategy(seeded_strategies):
     assert (
         out.getvalue().splitlines()[-1]
         == "Indicators: 0 created, 0 updated, 0 new links to goals and sub-measures."
+    )
+
+
+def test_the_nightly_task_recomputes_the_last_two_complete_months(settings):
+    settings.SUPPRESSION_MIN_PERSONS = 1
+    load_csv_folder(EXAMPLE)
+
+    result = recompute_recent.apply(kwargs={"months": 2}).get()
+
+    last = P.last_complete_month(timezone.localdate())
+    assert result["end"] == last.label
+    assert IndicatorValue.objects.filter(period=last.label).exists()
+    assert settings.CELERY_BEAT_SCHEDULE["recompute-recent-months"]["task"] == (
+        "measures.tasks.recompute_recent"
     )

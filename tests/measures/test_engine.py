@@ -278,3 +278,14 @@ def test_periods_parse(label, start, end, granularity):
 def test_bad_periods_are_refused(label):
     with pytest.raises(ValueError, match="is not a period"):
         P.parse(label)
+
+
+def test_a_tertial_or_year_that_has_not_ended_is_not_computed(two_units):
+    employments = build_employments([emp("E1", "P1", "A", 100, D(2024, 1, 1))], two_units)
+    build_absences([spell("S1", "E1", D(2024, 10, 8), D(2024, 10, 8))], employments)
+
+    recompute_range(today=D(2025, 6, 14))
+
+    periods = set(IndicatorValue.objects.values_list("period", flat=True))
+    assert {"2024-T3", "2024", "2025-T1", "2025-05"} <= periods
+    assert not periods & {"2025-T2", "2025"}
