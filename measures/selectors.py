@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from goals.models import Goal, Strategy
 from workplaces import access
@@ -323,7 +324,7 @@ def dashboard_status_counts(dashboard: Dashboard) -> list[tuple[Indicator, dict[
     counts = [(indicator, dict.fromkeys(Status.values, 0)) for indicator in dashboard.indicators]
     for root in dashboard.roots:
         for row in list(root.subtree())[1:]:
-            for (_, by_status), cell in zip(counts, row.cells, strict=True):
+            for (_indicator, by_status), cell in zip(counts, row.cells, strict=True):
                 status = cell.current.status if cell.current else Status.NONE
                 by_status[status] += 1
     return counts
@@ -602,3 +603,41 @@ def reported_value_list_recent(*, limit: int = 20) -> list[IndicatorValue]:
         .select_related("indicator", "unit", "entered_by")
         .order_by("-computed_at", "-pk")[:limit]
     )
+
+
+REPORT_CHART_INDICATOR = "sick_leave_pct"
+
+
+def tertial_report_areas(board: "Dashboard") -> list[tuple["DashboardRow", str, dict | None]]:
+    """The report's service areas, each with the data of its sick-leave bar chart.
+
+    The chart shows the area's units directly below it against the area's target;
+    suppressed or missing values are gaps (the table beside it says why).
+    """
+    slugs = [indicator.slug for indicator in board.indicators]
+    column = slugs.index(REPORT_CHART_INDICATOR) if REPORT_CHART_INDICATOR in slugs else None
+    areas = []
+    for root in board.roots:
+        for area in root.children:
+            chart = None
+            if column is not None and area.children:
+                own = area.cells[column].current
+                indicator = board.indicators[column]
+
+                def shown(cell: DashboardCell) -> float | None:
+                    current = cell.current
+                    if current is None or current.value.suppressed:
+                        return None
+                    return current.value.value
+
+                chart = {
+                    "kind": "bars",
+                    "labels": [child.unit.name for child in area.children],
+                    "values": [shown(child.cells[column]) for child in area.children],
+                    "target": own.target.value if own and own.target else None,
+                    "valueLabel": indicator.name,
+                    "targetLabel": str(_("Target")),
+                    "unit": indicator.unit_of_measure,
+                }
+            areas.append((area, f"report-chart-{area.unit.pk}", chart))
+    return areas

@@ -192,6 +192,7 @@ def tertial_report(request: HttpRequest, year: int, number: int) -> HttpResponse
             "number": number,
             "year": year,
             "status_counts": selectors.dashboard_status_counts(board),
+            "areas": selectors.tertial_report_areas(board),
             "suppression_min": settings.SUPPRESSION_MIN_PERSONS,
         },
     )

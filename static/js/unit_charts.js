@@ -126,7 +126,51 @@
     });
   }
 
-  const KINDS = { trend: trend, scatter: scatter };
+  // The tertial report: each unit's value as a bar, the target as a dashed line.
+  function bars(canvas, data) {
+    const datasets = [
+      {
+        type: "bar",
+        label: data.valueLabel,
+        data: data.values,
+        backgroundColor: VALUE_COLOUR,
+      },
+    ];
+    if (data.target !== null) {
+      datasets.push({
+        type: "line",
+        label: data.targetLabel,
+        data: data.labels.map(() => data.target),
+        borderColor: TARGET_COLOUR,
+        borderDash: [6, 4],
+        pointRadius: 0,
+      });
+    }
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: datasets },
+      options: {
+        locale: locale,
+        maintainAspectRatio: false,
+        scales: {
+          y: {
+            beginAtZero: true,
+            title: { display: Boolean(data.unit), text: data.unit },
+            ticks: { callback: (value) => number.format(value) },
+          },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: (ctx) => ctx.dataset.label + ": " + withUnit(ctx.parsed.y, data.unit),
+            },
+          },
+        },
+      },
+    });
+  }
+
+  const KINDS = { trend: trend, scatter: scatter, bars: bars };
   document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
     const island = document.getElementById(canvas.dataset.chart);
     if (!island) {

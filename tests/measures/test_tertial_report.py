@@ -1,5 +1,6 @@
 """The council's tertial report at /reports/<year>/T<n>/: HR only, one page per area."""
 
+import json
 import re
 from pathlib import Path
 
@@ -142,3 +143,17 @@ def test_report_queries_do_not_grow_with_the_tree(
 
     assert len(table_rows(sections(page)[2])) == 2 + extra_departments
     assert OrgUnit.objects.count() == 6 + extra_departments
+
+
+def test_each_area_page_charts_its_units_sick_leave_against_the_areas_target(hr_client, units):
+    page = hr_client.get(URL).content.decode()
+
+    island = re.search(
+        rf'<script id="report-chart-{units["HV"].pk}" type="application/json">(.*?)</script>',
+        page,
+        re.DOTALL,
+    )
+    chart = json.loads(island.group(1))
+    assert (chart["kind"], chart["labels"], chart["target"]) == ("bars", ["Sykehjemmet"], 11)
+    assert len(chart["values"]) == 1
+    assert "vendor/chartjs/chart.umd.min.js" in page
