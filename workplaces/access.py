@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from . import roles
@@ -80,3 +81,50 @@ def unit_ids_with_indicators(user: User, unit_ids: Iterable[int]) -> set[int]:
     if is_hr(user):
         return wanted
     return wanted & led_unit_ids(user)
+
+
+# --- Plans and tertial reports ----------------------------------------------------------
+
+
+def represented_unit_ids(user: User) -> set[int]:
+    """Units an employee representative covers, with every unit below them."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+
+    def compute() -> frozenset[int]:
+        roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.REPRESENTATIVE)
+        return frozenset(
+            OrgUnitClosure.objects.filter(ancestor_id__in=roots.values("unit_id")).values_list(
+                "descendant_id", flat=True
+            )
+        )
+
+    return set(_remembered(user, "represented_unit_ids", compute))
+
+
+def plan_units(user: User) -> QuerySet[OrgUnit]:
+    """Units whose plans and tertial reports ``user`` may read."""
+    if is_hr(user):
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(pk__in=led_unit_ids(user) | represented_unit_ids(user))
+
+
+def can_read_plans(user: User, unit: OrgUnit) -> bool:
+    """HR, the unit's leaders (and leaders above it), and its employee representatives."""
+    return is_hr(user) or unit.pk in (led_unit_ids(user) | represented_unit_ids(user))
+
+
+def can_edit_plans(user: User, unit: OrgUnit) -> bool:
+    """HR and the leaders of the unit or of a unit above it."""
+    return is_hr(user) or unit.pk in led_unit_ids(user)
+
+
+def ensure_can_edit_plans(user: User, unit: OrgUnit) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may change the unit's plans and reports."""
+    if not can_edit_plans(user, unit):
+        raise PermissionDenied
+
+
+def ensure_can_read_plans(user: User, unit: OrgUnit) -> None:
+    if not can_read_plans(user, unit):
+        raise PermissionDenied
