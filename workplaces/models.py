@@ -355,9 +355,7 @@ class TertialReport(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     tertial = models.PositiveSmallIntegerField(_("tertial"))
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.DRAFT
-    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     summary = models.TextField(_("summary"), blank=True)
     prioritised_actions = models.ManyToManyField(
         Action, blank=True, related_name="prioritised_in", verbose_name=_("prioritised actions")
