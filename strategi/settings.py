@@ -189,12 +189,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 3600
-# Celery beat (one scheduler process): the night's recompute of the latest months.
+# Celery beat (one scheduler process): the night's recompute of the latest months, and
+# the tertial report reminders.
 CELERY_BEAT_SCHEDULE = {
     "recompute-recent-months": {
         "task": "measures.tasks.recompute_recent",
         "schedule": crontab(hour=2, minute=30),
         "kwargs": {"months": 2},
+    },
+    # Tertial report reminders: on the 28th-31st of April, August and December; the task
+    # sends only on the tertial's last day (crontab has no "last day of the month").
+    "tertial-report-reminders": {
+        "task": "workplaces.tasks.tertial_report_reminders",
+        "schedule": crontab(hour=7, minute=0, day_of_month="28-31", month_of_year="4,8,12"),
     },
 }
 

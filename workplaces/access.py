@@ -128,3 +128,8 @@ def ensure_can_edit_plans(user: User, unit: OrgUnit) -> None:
 def ensure_can_read_plans(user: User, unit: OrgUnit) -> None:
     if not can_read_plans(user, unit):
         raise PermissionDenied
+
+
+def can_read_plans_any(user: User) -> bool:
+    """Whether ``user`` may read any unit's plans (the navigation's «Action plans»)."""
+    return is_hr(user) or bool(led_unit_ids(user) | represented_unit_ids(user))

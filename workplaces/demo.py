@@ -119,6 +119,49 @@ def demo_targets_and_roles_ensure() -> None:
             RoleAssignment.objects.create(user=leader, unit=unit, role=RoleAssignment.Role.LEADER)
 
 
+# The demo leader's plan for this year, partly filled: (goal number, sub-measure or
+# None, title, status, representatives took part).
+DEMO_ACTIONS = (
+    (3, "øke andelen heltidsansatte", "Kartlegge ønsker om større stillinger", "pagar", True),
+    (3, "få ned sykefraværet", "Nærværssamtaler i alle team etter egenmelding", "planlagt", True),
+    (1, None, "Kompetanseplan for helsefagarbeidere", "fullfort", False),
+)
+
+
+@transaction.atomic
+def demo_plan_ensure(*, today: dt.date | None = None) -> int:
+    """The demo leader's action plan for this year, with a few actions (once)."""
+    from goals.models import SubMeasure
+    from goals.selectors import strategy_get_active
+
+    from .plans import action_create, plan_get_or_create
+
+    _require_demo_mode()
+    leader = get_user_model().objects.filter(username="leder").first()
+    assignment = RoleAssignment.objects.filter(user=leader).select_related("unit").first()
+    strategy = strategy_get_active()
+    if leader is None or assignment is None or strategy is None:
+        return 0
+    year = (today or timezone.localdate()).year
+    plan = plan_get_or_create(unit=assignment.unit, year=year, by=leader)
+    if plan.actions.exists():
+        return 0
+    goals = {goal.number: goal for goal in strategy.goals.all()}
+    for number, sub_title, title, status, took_part in DEMO_ACTIONS:
+        sub = SubMeasure.objects.filter(goal=goals[number], title=sub_title).first()
+        action_create(
+            plan=plan,
+            by=leader,
+            goal=goals[number],
+            title=title,
+            sub_measure=sub,
+            status=status,
+            responsible="Virksomhetsleder",
+            representatives_took_part=took_part,
+        )
+    return len(DEMO_ACTIONS)
+
+
 def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
     """The demo users and, on first start, the demo municipality; safe to run again."""
     result = DemoResult(
@@ -129,4 +172,5 @@ def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
         from measures.services import reported_demo_values
 
         reported_demo_values(seed=DEMO_SEED)
+        demo_plan_ensure()
     return result

@@ -24,6 +24,7 @@ from measures.exports import write_dashboard_csv, write_dashboard_xlsx
 from measures.models import Granularity
 from workplaces import access
 from workplaces.models import OrgUnit
+from workplaces.report_selectors import plan_coverage
 
 View = Callable[..., HttpResponse]
 
@@ -130,6 +131,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         end = chosen.period.end
         number = (end.month - 1) // 4 + 1
         report = {"year": end.year, "number": number, "label": P.tertial(end.year, number).label}
+    coverage = []
+    if board and report:
+        # Plans and tertial reports of the rows shown (two queries): a plan with actions
+        # for the year, and the report of the tertial the chosen period ends in.
+        shown = [row for row in board.rows if row.depth <= 1 or chosen.expand_all]
+        by_unit = plan_coverage(
+            unit_ids=[row.unit.pk for row in shown],
+            plan_year=report["year"],
+            year=report["year"],
+            tertial=report["number"],
+        )
+        coverage = [(row, by_unit[row.unit.pk]) for row in shown]
     return render(
         request,
         "measures/dashboard.html",
@@ -139,6 +152,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "strategy": strategy,
             "goals": goals,
             "report": report,
+            "coverage": coverage,
             "suppression_min": settings.SUPPRESSION_MIN_PERSONS,
             "granularities": Granularity.choices,
         },

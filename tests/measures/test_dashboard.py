@@ -14,7 +14,7 @@ from goals.services import strategies_load_seeded
 from measures.models import Indicator
 from measures.services import indicators_load_seeded
 from workplaces import roles
-from workplaces.models import OrgUnit
+from workplaces.models import OrgUnit, TertialReport
 
 from .dashboard_data import build_municipality, user_with_role
 
@@ -278,14 +278,24 @@ def test_a_leaders_goal_section_is_for_their_own_unit(leader_client, units):
     assert "Sykefravær: 11,1 % ● Nær mål < 11 %" in text_of(page)
 
 
-def test_plans_are_announced_not_faked(hr_client):
+def test_plan_coverage_shows_plans_and_submitted_reports_of_the_shown_units(hr_client, units):
+    from tests.workplaces.report_helpers import plan_with_action, submitted_report
+
+    plan_with_action(units["HV"], 2024)
+    submitted_report(units["HV"], 2024, 2)
+    TertialReport.objects.create(unit=units["OU"], year=2024, tertial=2)
+
     page = hr_client.get(URL).content.decode()
 
     section = page.split('<h2 id="plans-heading">')[1].split("</section>")[0]
-    assert text_of(section) == (
-        "Planer og tertialrapporter Hvilke enheter som har handlingsplan og har skrevet "
-        "tertialrapport, vises her når funksjonen for handlingsplaner er på plass."
-    )
+    rows = re.findall(r'<tr id="coverage-row-\d+">(.*?)</tr>', section, re.DOTALL)
+    assert [text_of(row) for row in rows] == [
+        "Kommunen ✗ Ingen plan ✗ Ikke påbegynt",
+        "Helse og velferd ✓ Har plan ✓ Sendt inn",
+        "Oppvekst ✗ Ingen plan ✎ Utkast",
+    ]
+    assert "Handlingsplan 2024" in section
+    assert "Tertialrapport 2024-T2" in section
 
 
 def test_units_link_to_their_unit_page(hr_client):
@@ -352,9 +362,10 @@ def test_leader_dashboard_and_export_queries_do_not_grow_with_the_tree(
 
 
 # Session and user 2, access 2–4, nav 1–2, periods 1, service areas 1, the dashboard 6
-# (units, indicators, values, last year's values, targets, ancestors), the goals 6.
-QUERIES_HR = 20
-QUERIES_LEADER = 26
+# (units, indicators, values, last year's values, targets, ancestors), the goals 6,
+# plan coverage 2 (plans, reports).
+QUERIES_HR = 22
+QUERIES_LEADER = 28
 QUERIES_EXPORT = 17
 
 

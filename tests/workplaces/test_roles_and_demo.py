@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from measures.models import IndicatorValue, Target
 from workplaces import roles
 from workplaces.demo import demo_load
-from workplaces.models import AbsenceSpell, Employment, OrgUnit, RoleAssignment
+from workplaces.models import AbsenceSpell, ActionPlan, Employment, OrgUnit, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_demo_load_imports_a_municipality_and_creates_one_user_per_role(settings
     assert authenticate(username="hr", password="demo").is_staff
 
 
-def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings):
+def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings, seeded_strategies):
     settings.DEMO_MODE = True
 
     demo_load(persons=200)
@@ -63,6 +63,8 @@ def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings):
         IndicatorValue.objects.filter(indicator__kind="reported", unit__code="DK").count() == 10
     )  # the 10-faktor factors at the municipality
     led = RoleAssignment.objects.get(user__username="leder")
+    plan = ActionPlan.objects.get(unit=led.unit)
+    assert plan.actions.filter(goal__number=3).count() == 2
     assert (led.role, led.unit.level, led.unit.shift_based) == ("leader", "virksomhet", True)
 
 
