@@ -43,20 +43,25 @@ def is_hr(user: User) -> bool:
     )
 
 
-def led_unit_ids(user: User) -> set[int]:
-    """Units a user leads, with every unit below them."""
+def _assigned_unit_ids(user: User, role: str) -> set[int]:
+    """Units assigned to ``user`` in ``role``, with every unit below them (once a request)."""
     if not user.is_authenticated or not user.is_active:
         return set()
 
     def compute() -> frozenset[int]:
-        roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.LEADER)
+        roots = RoleAssignment.objects.filter(user=user, role=role)
         return frozenset(
             OrgUnitClosure.objects.filter(ancestor_id__in=roots.values("unit_id")).values_list(
                 "descendant_id", flat=True
             )
         )
 
-    return set(_remembered(user, "led_unit_ids", compute))
+    return set(_remembered(user, f"assigned:{role}", compute))
+
+
+def led_unit_ids(user: User) -> set[int]:
+    """Units a user leads, with every unit below them."""
+    return _assigned_unit_ids(user, RoleAssignment.Role.LEADER)
 
 
 def can_view_indicators(user: User) -> bool:
@@ -88,18 +93,7 @@ def unit_ids_with_indicators(user: User, unit_ids: Iterable[int]) -> set[int]:
 
 def represented_unit_ids(user: User) -> set[int]:
     """Units an employee representative covers, with every unit below them."""
-    if not user.is_authenticated or not user.is_active:
-        return set()
-
-    def compute() -> frozenset[int]:
-        roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.REPRESENTATIVE)
-        return frozenset(
-            OrgUnitClosure.objects.filter(ancestor_id__in=roots.values("unit_id")).values_list(
-                "descendant_id", flat=True
-            )
-        )
-
-    return set(_remembered(user, "represented_unit_ids", compute))
+    return _assigned_unit_ids(user, RoleAssignment.Role.REPRESENTATIVE)
 
 
 def plan_units(user: User) -> QuerySet[OrgUnit]:

@@ -343,6 +343,20 @@ class Action(models.Model):
         return self.title
 
 
+# The fields of an action a leader may set, in display order (the history shows them so).
+ACTION_FIELDS = (
+    "goal",
+    "sub_measure",
+    "title",
+    "description",
+    "responsible",
+    "deadline",
+    "status",
+    "representatives_took_part",
+    "representatives_took_part_on",
+)
+
+
 class TertialReport(models.Model):
     """A leader's follow-up of one tertial: comments on indicators, prioritised actions."""
 

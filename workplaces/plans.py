@@ -23,22 +23,7 @@ from goals.models import Goal
 from goals.selectors import strategy_get_active
 
 from . import access
-from .models import Action, ActionPlan, OrgUnit, RoleAssignment
-
-# The fields of an action a leader may set (besides ``goal`` and ``title``).
-ACTION_FIELDS = frozenset(
-    {
-        "goal",
-        "sub_measure",
-        "title",
-        "description",
-        "responsible",
-        "deadline",
-        "status",
-        "representatives_took_part",
-        "representatives_took_part_on",
-    }
-)
+from .models import ACTION_FIELDS, Action, ActionPlan, OrgUnit, RoleAssignment
 
 
 class ConflictError(Exception):
@@ -68,7 +53,7 @@ def _validate_action(*, plan: ActionPlan, action: Action) -> None:
 
 
 def _set_fields(action: Action, fields: dict[str, Any]) -> None:
-    unknown = set(fields) - ACTION_FIELDS
+    unknown = set(fields) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown action fields: {sorted(unknown)}")
     for name, value in fields.items():

@@ -14,7 +14,7 @@ from goals.models import Goal, GoalItem, Strategy, SubMeasure
 from goals.selectors import strategy_get_active
 
 from . import access
-from .models import Action, ActionPlan, ImportJob, OrgUnit, RoleAssignment
+from .models import ACTION_FIELDS, Action, ActionPlan, ImportJob, OrgUnit, RoleAssignment
 
 COUNT_KEYS = ("rows", "created", "updated", "unchanged", "rejected")
 
@@ -184,19 +184,6 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
-_ACTION_HISTORY_FIELDS = [
-    "goal",
-    "sub_measure",
-    "title",
-    "description",
-    "responsible",
-    "deadline",
-    "status",
-    "representatives_took_part",
-    "representatives_took_part_on",
-]
-
-
 def _display(field: models.Field, value: object, names: dict[str, dict[int, str]]) -> str:
     if value is None or value == "":
         return "–"
@@ -228,7 +215,7 @@ def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
             SubMeasure.objects.filter(goal__strategy_id=plan.strategy_id).values_list("pk", "title")
         ),
     }
-    fields = [Action._meta.get_field(name) for name in _ACTION_HISTORY_FIELDS]
+    fields = [Action._meta.get_field(name) for name in ACTION_FIELDS]
     entries = []
     previous = None
     for record in records:
