@@ -111,17 +111,16 @@ def test_hr_uploads_a_bad_file_and_sees_every_problem_and_nothing_is_written(hr_
 
     response = hr_client.post(URL, {"files": [upload("orgunits.csv", bad)]}, follow=True)
 
-    html = response.content.decode()
+    # Markup without the whitespace between tags.
+    html = re.sub(r">\s+<", "><", response.content.decode())
     assert "Ingenting ble importert." in html
-    assert "<caption>\n          Problemer funnet" in html
+    assert "<caption>Problemer funnet · Linje 1 er overskriftsraden." in html
     assert '<th scope="col">Kolonne</th>' in html
     assert (
-        "<td>orgunits.csv</td>\n"
-        '              <td class="text-end">2</td>\n'
-        "              <td><code>level</code></td>\n"
-        "              <td>«rom» er ikke en av: kommune, tjenesteomrade, virksomhet, avdeling.</td>"
+        '<td>orgunits.csv</td><td class="text-end">2</td><td><code>level</code></td>'
+        "<td>«rom» er ikke en av: kommune, tjenesteomrade, virksomhet, avdeling.</td>"
     ) in html
-    assert "<td><code>name</code></td>\n              <td>en verdi er påkrevd.</td>" in html
+    assert "<td><code>name</code></td><td>en verdi er påkrevd.</td>" in html
     assert snapshot() == before
     assert ImportJob.objects.order_by("-pk").first().status == "failed"
 
