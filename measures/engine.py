@@ -84,10 +84,15 @@ class RecomputeResult:
 # --- Indicator definitions -------------------------------------------------------------
 
 
-def indicator_definitions() -> list[dict[str, Any]]:
-    """The computed indicators of the spec, as shipped in ``measures/data/indicators.json``."""
+def shipped_indicators() -> dict[str, Any]:
+    """``measures/data/indicators.json``: the computed and the seeded reported indicators."""
     with INDICATORS_FILE.open(encoding="utf-8") as handle:
-        return json.load(handle)["indicators"]
+        return json.load(handle)
+
+
+def indicator_definitions() -> list[dict[str, Any]]:
+    """The computed indicators of the spec."""
+    return shipped_indicators()["indicators"]
 
 
 def indicators_ensure() -> dict[str, Indicator]:

@@ -6,7 +6,6 @@ Seeded definitions and their links to the strategy, targets, and reported values
 
 import datetime as dt
 import io
-import json
 import statistics
 import zipfile
 from collections import defaultdict
@@ -34,7 +33,7 @@ from workplaces.hr_import.validation import _DECIMAL
 from workplaces.models import OrgUnit
 
 from . import periods as P
-from .engine import INDICATORS_FILE, indicators_ensure
+from .engine import indicators_ensure, shipped_indicators
 from .models import Indicator, IndicatorValue, Target
 
 
@@ -51,8 +50,7 @@ def indicator_definitions_seeded() -> list[dict[str, Any]]:
     ``kind`` defaults to computed. The engine reads only the computed list, so
     ``indicators_ensure`` keeps creating computed indicators only.
     """
-    with INDICATORS_FILE.open(encoding="utf-8") as handle:
-        data = json.load(handle)
+    data = shipped_indicators()
     return [
         {"kind": Indicator.Kind.COMPUTED, **spec}
         for spec in data["indicators"] + data.get("reported_indicators", [])

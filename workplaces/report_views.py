@@ -6,11 +6,10 @@ guesses another unit's URL gets 403, an unknown unit or tertial 404.
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,16 +29,6 @@ from .views import hr_required
 View = Callable[..., HttpResponse]
 # The missing-reports page offers this many ended tertials to choose from.
 MISSING_CHOICES = 6
-
-
-def login_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _unit_and_tertial(request: HttpRequest, unit_code: str, year: int, tertial: int) -> OrgUnit:

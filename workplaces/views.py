@@ -1,13 +1,10 @@
 """Views of the workplaces app: thin, they call services and selectors."""
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+
+from strategi.decorators import access_required
 
 from . import access
 from .forms import HRImportForm
@@ -15,19 +12,7 @@ from .hr_import import ImportSource, hr_import
 from .models import ImportJob
 from .selectors import import_job_get, import_job_list_recent, import_job_totals
 
-
-def hr_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous users go to the login page; logged-in users who are not HR get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.is_hr(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+hr_required = access_required(access.is_hr)
 
 
 @hr_required

@@ -6,11 +6,9 @@ Who sees which units is decided by ``workplaces.access`` only.
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +20,7 @@ from measures import periods as P
 from measures import selectors
 from measures.exports import write_dashboard_csv, write_dashboard_xlsx
 from measures.models import Granularity
+from strategi.decorators import access_required
 from workplaces import access
 from workplaces.models import OrgUnit
 from workplaces.report_selectors import plan_coverage
@@ -29,25 +28,8 @@ from workplaces.report_selectors import plan_coverage
 View = Callable[..., HttpResponse]
 
 
-def _refuse_unless(allowed: Callable[[object], bool]) -> Callable[[View], View]:
-    """Anonymous users go to the login page; logged-in users without access get 403."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not allowed(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-indicators_required = _refuse_unless(access.can_view_indicators)
-hr_required = _refuse_unless(access.is_hr)
+indicators_required = access_required(access.can_view_indicators)
+hr_required = access_required(access.is_hr)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ Thin views: ``measures.services`` writes and validates, ``measures.selectors`` r
 """
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from strategi.decorators import access_required
 from workplaces import access
 from workplaces.hr_import import ImportSource
 from workplaces.views import hr_required
@@ -29,13 +29,10 @@ from ..selectors import (
 from ..services import reported_indicator_save, reported_value_save, reported_values_import
 
 
+@access_required(access.can_view_indicators)
 @require_GET
 def indicator_list(request: HttpRequest) -> HttpResponse:
     """Every indicator and what it follows; HR may edit the reported ones, leaders read."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not access.can_view_indicators(request.user):
-        raise PermissionDenied
     indicators = list(indicator_list_with_links())
     return render(
         request,

@@ -1,10 +1,6 @@
 """The unit page and «Alt henger sammen»: thin views over ``measures.selectors``."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +8,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from strategi.decorators import access_required
 from workplaces import access
 from workplaces.models import OrgUnit
 
@@ -29,19 +26,7 @@ from ..selectors import (
     workplace_correlation,
 )
 
-
-def indicator_viewer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous users go to the login page; users without indicator access get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.can_view_indicators(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+indicator_viewer_required = access_required(access.can_view_indicators)
 
 
 def period_label(value: IndicatorValue) -> str:
