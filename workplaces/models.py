@@ -182,6 +182,7 @@ class ImportJob(models.Model):
         API = "api", _("API")
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
@@ -208,6 +209,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("errors"), default=list)
     # First month whose indicators the import changed (None: nothing changed).
     first_month_touched = models.DateField(_("first month touched"), null=True, blank=True)
+    # The recompute could not be queued (broker unreachable); a periodic task retries it.
+    recompute_pending = models.BooleanField(_("recompute pending"), default=False)
 
     class Meta:
         verbose_name = _("HR import")
@@ -216,6 +219,22 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class ImportJobFile(models.Model):
+    """A file of a queued import (API uploads), kept until a worker has imported it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
+    name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("import file")
+        verbose_name_plural = _("import files")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RoleAssignment(models.Model):

@@ -61,6 +61,7 @@ def hr_import(
     user: AbstractBaseUser | None,
     source: str,
     skip_invalid: bool = False,
+    job: ImportJob | None = None,
 ) -> ImportResult:
     """Import a batch of HR files; every import is recorded as an ``ImportJob``.
 
@@ -69,12 +70,19 @@ def hr_import(
     rejected ones. A problem with a whole file (unreadable, unknown name, missing
     column) always refuses the batch. Writes happen in one transaction; the indicator
     recompute is queued after commit when anything changed.
+
+    ``job`` is an already recorded (queued) job to run, e.g. an API upload run by a
+    worker; without it a new job is recorded.
     """
     if source not in ImportJob.Source.values:
         raise ValueError(f"Unknown import source {source!r}.")
-    job = ImportJob.objects.create(
-        user=user, source=source, skip_invalid=skip_invalid, files=[s.name for s in sources]
-    )
+    if job is None:
+        job = ImportJob.objects.create(
+            user=user, source=source, skip_invalid=skip_invalid, files=[s.name for s in sources]
+        )
+    else:
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status"])
     try:
         return _run(job, sources=sources, user=user, skip_invalid=skip_invalid)
     except Exception:
