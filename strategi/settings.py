@@ -72,9 +72,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "goals",
     "measures",
     "workplaces",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +176,76 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # on the server with `manage.py import_hr`.
 HR_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("HR_IMPORT_MAX_UPLOAD_MB", "50"))
 
+# --- REST API (api app) --------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": os.environ.get("API_THROTTLE_RATE", "1200/minute")},
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# The largest JSON request body in bytes (imports have HR_IMPORT_MAX_UPLOAD_MB).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Strategi API",
+    "DESCRIPTION": (
+        "Indicators, targets, goals, action plans, tertial reports and HR imports of "
+        "Strategi. Authenticate with `Authorization: Bearer <token>` (see "
+        "`manage.py create_api_token`) or a browser session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the installed sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "workplaces.models.Action.Status",
+        "ImportJobStatusEnum": "workplaces.models.ImportJob.Status",
+        "ValueStatusEnum": "measures.status.Status",
+    },
+}
+
+# --- Caches -----------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/cache/
+# "pages": rendered parts of the dashboard and unit pages (measures/cache.py), keyed by
+# a data version read from the database, so entries never go stale. With REDIS_URL
+# it is Redis, shared by every process; without it, each process keeps its own.
+# "default" stays per-process memory (e.g. the API's throttling).
+_PAGE_CACHE_REDIS = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _PAGE_CACHE_REDIS,
+            "KEY_PREFIX": "strategi",
+            # A page must answer when Redis is down or hangs (measures/cache.py then
+            # leaves the cache alone for a while).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if _PAGE_CACHE_REDIS
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "strategi-pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
+}
+
 # --- Celery -----------------------------------------------------------------------
 # Without REDIS_URL, tasks run eagerly in the calling process (embedded default).
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -189,6 +264,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 3600
+# Redis transport: https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
+# A task that a worker took but never acknowledged (the whole worker was killed, the
+# machine died) goes back to its queue once it has been unacknowledged for
+# visibility_timeout seconds; a starting worker, and every worker every ~100 s, looks
+# for such tasks. (A pool child that dies is handled at once: the task is rejected and
+# requeued, CELERY_TASK_REJECT_ON_WORKER_LOST.) It must be longer than the longest task
+# (a national recompute takes 15+ minutes), or a task that is still running is
+# delivered a second time; recomputes are idempotent and serialized, so that only
+# wastes work. One hour keeps a wide margin; a lost task waits at most that long.
+# Beware: any worker restores *every* queue's tasks by its own timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # A web request that queues a task must answer when Redis is down or hangs.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 3,
+}
+# Queueing gives up after about two seconds (the default retries up to 3 times with
+# increasing waits; the result store's connection up to 20 times, a second apart).
+# Callers handle the error: the HR import marks its recompute pending
+# (workplaces.tasks.requeue_pending_recomputes queues it later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+CELERY_REDIS_SOCKET_TIMEOUT = 3
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+}
 # Celery beat (one scheduler process): the night's recompute of the latest months, and
 # the tertial report reminders.
 CELERY_BEAT_SCHEDULE = {
@@ -202,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
     "tertial-report-reminders": {
         "task": "workplaces.tasks.tertial_report_reminders",
         "schedule": crontab(hour=7, minute=0, day_of_month="28-31", month_of_year="4,8,12"),
+    },
+    # The recompute of an import made while Redis was unreachable.
+    "requeue-pending-recomputes": {
+        "task": "workplaces.tasks.requeue_pending_recomputes",
+        "schedule": 5 * 60,
     },
 }
 

@@ -1,0 +1,221 @@
+"""Representations of the API. Units are named by code, indicators and strategies by slug.
+
+Writes go through the same services as the forms (``workplaces.plans``,
+``workplaces.reports``); these serializers only check the shape of the input.
+"""
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from goals.models import Goal, GoalItem, Strategy, SubMeasure
+from measures.models import Granularity, Indicator, Target
+from measures.selectors import EXPORT_FIELDS
+from measures.status import Status
+from workplaces.models import Action, ActionPlan, ImportJob, OrgUnit, TertialReport
+
+
+class StrategySerializer(serializers.ModelSerializer):
+    goals = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Strategy
+        fields = ["id", "slug", "name", "owner", "goal_label", "description", "vision",
+                  "valid_from", "valid_to", "is_active", "source", "goals"]  # fmt: skip
+
+
+class SubMeasureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubMeasure
+        fields = ["id", "goal", "order", "title"]
+
+
+class GoalItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GoalItem
+        fields = ["kind", "order", "text"]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    strategy = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sub_measures = SubMeasureSerializer(many=True, read_only=True)
+    items = GoalItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Goal
+        fields = ["id", "strategy", "number", "title", "description", "order",
+                  "sub_measures", "items"]  # fmt: skip
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "parent", "level", "shift_based"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    goals = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    sub_measures = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = ["slug", "name", "description", "unit_of_measure", "direction", "kind",
+                  "suppressible", "scale_min", "scale_max", "goals", "sub_measures"]  # fmt: skip
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    indicator = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Target
+        fields = ["id", "indicator", "unit", "comparator", "value", "margin",
+                  "valid_from", "valid_to"]  # fmt: skip
+
+
+class IndicatorValueSerializer(serializers.Serializer):
+    """A stored value in the export format of spec/indicators.md, with target and status.
+
+    Documentation only: the view writes these records directly (``export_record``).
+    """
+
+    indicator = serializers.CharField()
+    unit = serializers.CharField()
+    period = serializers.CharField(help_text="2024-03, 2024-T2 or 2024")
+    granularity = serializers.ChoiceField(choices=Granularity.choices)
+    value = serializers.FloatField(allow_null=True)
+    numerator = serializers.FloatField(allow_null=True)
+    denominator = serializers.FloatField(allow_null=True)
+    n_persons = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField()
+    target = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        assert tuple(fields) == EXPORT_FIELDS  # noqa: S101 (kept in step with the export)
+        return fields
+
+
+# --- Plans and reports ------------------------------------------------------------------
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    plan = serializers.PrimaryKeyRelatedField(queryset=ActionPlan.objects.all())
+    goal = serializers.PrimaryKeyRelatedField(queryset=Goal.objects.all())
+    sub_measure = serializers.PrimaryKeyRelatedField(
+        queryset=SubMeasure.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Action
+        fields = ["id", "plan", "goal", "sub_measure", "title", "description", "responsible",
+                  "deadline", "status", "representatives_took_part",
+                  "representatives_took_part_on", "copied_from", "version"]  # fmt: skip
+        read_only_fields = ["copied_from", "version"]
+
+
+class ActionUpdateSerializer(ActionSerializer):
+    """An update changes the action's fields, never the plan it belongs to."""
+
+    # Declared fields ignore Meta.read_only_fields: ``plan`` must be redeclared.
+    plan = serializers.PrimaryKeyRelatedField(read_only=True)
+    version = serializers.IntegerField(
+        required=False, help_text="The version read; alternatively the If-Match header."
+    )
+
+    class Meta(ActionSerializer.Meta):
+        read_only_fields = ["plan", "copied_from"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all())
+    strategy = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    actions = ActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ActionPlan
+        fields = ["id", "unit", "strategy", "year", "version", "created_at", "updated_at",
+                  "actions"]  # fmt: skip
+        read_only_fields = ["version", "created_at", "updated_at"]
+        extra_kwargs = {"year": {"min_value": 2000, "max_value": 2100}}
+
+
+class CommentSerializer(serializers.Serializer):
+    indicator = serializers.SlugRelatedField(slug_field="slug", queryset=Indicator.objects.all())
+    text = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class TertialReportSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all())
+    comments = serializers.SerializerMethodField()
+    prioritised_actions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = TertialReport
+        fields = ["id", "unit", "year", "tertial", "state", "summary", "comments",
+                  "prioritised_actions", "submitted_at", "version"]  # fmt: skip
+        read_only_fields = ["state", "summary", "submitted_at", "version"]
+        extra_kwargs = {
+            "year": {"min_value": 2000, "max_value": 2100},
+            "tertial": {"min_value": 1, "max_value": 3},
+        }
+        # get_or_create: an existing report is returned, not refused.
+        validators: list[Any] = []
+
+    @extend_schema_field(CommentSerializer(many=True))
+    def get_comments(self, report: TertialReport) -> list[dict[str, str]]:
+        return [
+            {"indicator": c.indicator.slug, "text": c.text} for c in report.comments.all() if c.text
+        ]
+
+
+class TertialReportUpdateSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    comments = CommentSerializer(many=True, required=False)
+    prioritised_actions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=500
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="The version read; alternatively the If-Match header."
+    )
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="The version read; alternatively the If-Match header."
+    )
+
+
+# --- Imports -----------------------------------------------------------------------------
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "url", "status", "source", "created_at", "finished_at", "skip_invalid",
+                  "files", "counts", "errors", "recompute_pending"]  # fmt: skip
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, job: ImportJob) -> str:
+        path = reverse("api:import-detail", kwargs={"pk": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        allow_empty=False,
+        max_length=10,
+        help_text="orgunits.csv, employments.csv, absences.csv, or one .xlsx workbook.",
+    )
+    skip_invalid = serializers.BooleanField(
+        default=False, help_text="Import the valid rows and report the rest."
+    )
