@@ -1,10 +1,13 @@
 """Query filters (django-filter). Units are given by code, indicators by slug."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from django_filters.widgets import BaseCSVWidget
 
 from goals.models import Goal, Strategy, SubMeasure
 from measures import periods as P
@@ -97,7 +100,19 @@ def _period(value: str) -> P.Period:
         ) from None
 
 
+class PeriodField(forms.CharField):
+    """A period label, checked with the other query parameters (400 names the field)."""
+
+    def clean(self, value: str | None) -> str:
+        value = super().clean(value)
+        if value:
+            _period(value)
+        return value
+
+
 class PeriodFilter(filters.CharFilter):
+    field_class = PeriodField
+
     def __init__(self, *, bound: str, **kwargs: object) -> None:
         self.bound = bound
         super().__init__(**kwargs)
@@ -111,6 +126,16 @@ class PeriodFilter(filters.CharFilter):
         return qs.filter(period_end__lte=period.end)
 
 
+class RepeatedCSVWidget(BaseCSVWidget, forms.TextInput):
+    """``?indicator=a&indicator=b`` and ``?indicator=a,b`` alike (and mixed)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str] | None:
+        if name not in data:
+            return None
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 class IndicatorValueFilter(SubtreeFilterMixin):
     """The filters of ``export_indicators``, plus ``subtree``.
 
@@ -118,13 +143,25 @@ class IndicatorValueFilter(SubtreeFilterMixin):
     labels and include every period lying within them.
     """
 
-    indicator = filters.BaseInFilter(field_name="indicator__slug", label="Indicator slug(s).")
-    unit = filters.CharFilter(field_name="unit__code", label="Unit code (that unit only).")
+    indicator = filters.BaseInFilter(
+        method="filter_indicator", label="Indicator slug(s).", widget=RepeatedCSVWidget
+    )
+    unit = filters.CharFilter(method="filter_unit", label="Unit code (that unit only).")
     granularity = filters.ChoiceFilter(choices=Granularity.choices)
 
     class Meta:
         model = IndicatorValue
         fields = ["indicator", "unit", "granularity"]
+
+    # Slugs and codes are looked up first, so that the values are filtered by id and
+    # the planner can use the (indicator, unit, granularity, period) index.
+    def filter_indicator(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        ids = list(Indicator.objects.filter(slug__in=value).values_list("pk", flat=True))
+        return queryset.filter(indicator_id__in=ids)
+
+    def filter_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        ids = list(OrgUnit.objects.filter(code=value).values_list("pk", flat=True))
+        return queryset.filter(unit_id__in=ids)
 
 
 # «from» is a Python keyword, so these two filters are added by name.

@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from goals.models import Goal, Strategy, SubMeasure
-from measures.exports import csv_lines, export_record
+from measures.exports import RECORD_COLUMNS, csv_lines, export_record, export_record_from_row
 from measures.models import Indicator, IndicatorValue, Target
 from measures.selectors import indicator_value_list
 from measures.status import TargetResolver
@@ -276,9 +276,9 @@ class IndicatorValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
             )
             response["Content-Disposition"] = 'attachment; filename="indicator-values.csv"'
             return response
-        page = self.paginate_queryset(values)
-        resolver = TargetResolver(unit_ids={value.unit_id for value in page})
-        return self.get_paginated_response([export_record(value, resolver) for value in page])
+        page = self.paginate_queryset(values.values("id", *RECORD_COLUMNS))
+        resolver = TargetResolver(unit_ids={row["unit_id"] for row in page})
+        return self.get_paginated_response([export_record_from_row(row, resolver) for row in page])
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         value = self.get_object()

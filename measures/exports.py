@@ -1,8 +1,9 @@
 """The export format of spec/indicators.md ("Export format"): CSV, XLSX and JSON."""
 
 import csv
+import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -21,18 +22,21 @@ def format_number(number: float | int | None) -> str:
     return repr(number) if isinstance(number, float) else str(number)
 
 
-def export_record(value: IndicatorValue, resolver: TargetResolver) -> dict[str, Any]:
-    """One export row as Python values (None where withheld or undefined).
+# The stored columns an export record is made of (``values()`` names).
+RECORD_COLUMNS = (
+    "indicator_id", "unit_id", "period_end", "indicator__slug", "unit__code", "period",
+    "granularity", "value", "numerator", "denominator", "n_persons", "suppressed",
+)  # fmt: skip
 
-    ``target`` is the applicable target's number (its comparator is in the indicator's
-    definition of the target); ``status`` is met, near, missed or none.
-    """
-    target = resolver.resolve(
-        indicator_id=value.indicator_id, unit_id=value.unit_id, on=value.period_end
-    )
-    return {
-        "indicator": value.indicator.slug,
-        "unit": value.unit.code,
+
+def export_record(value: IndicatorValue, resolver: TargetResolver) -> dict[str, Any]:
+    """One export row as Python values (None where withheld or undefined)."""
+    row = {
+        "indicator_id": value.indicator_id,
+        "unit_id": value.unit_id,
+        "period_end": value.period_end,
+        "indicator__slug": value.indicator.slug,
+        "unit__code": value.unit.code,
         "period": value.period,
         "granularity": value.granularity,
         "value": value.value,
@@ -40,8 +44,32 @@ def export_record(value: IndicatorValue, resolver: TargetResolver) -> dict[str, 
         "denominator": value.denominator,
         "n_persons": value.n_persons,
         "suppressed": value.suppressed,
+    }
+    return export_record_from_row(row, resolver)
+
+
+def export_record_from_row(row: Mapping[str, Any], resolver: TargetResolver) -> dict[str, Any]:
+    """The export row of a stored value read with ``values(*RECORD_COLUMNS)``.
+
+    ``target`` is the applicable target's number (its comparator is in the indicator's
+    definition of the target); ``status`` is met, near, missed or none. Reading rows
+    instead of model instances keeps large pages (the API) cheap.
+    """
+    target = resolver.resolve(
+        indicator_id=row["indicator_id"], unit_id=row["unit_id"], on=row["period_end"]
+    )
+    return {
+        "indicator": row["indicator__slug"],
+        "unit": row["unit__code"],
+        "period": row["period"],
+        "granularity": row["granularity"],
+        "value": row["value"],
+        "numerator": row["numerator"],
+        "denominator": row["denominator"],
+        "n_persons": row["n_persons"],
+        "suppressed": row["suppressed"],
         "target": target.value if target else None,
-        "status": evaluate(value.value, suppressed=value.suppressed, target=target).value,
+        "status": evaluate(row["value"], suppressed=row["suppressed"], target=target).value,
     }
 
 
@@ -69,12 +97,19 @@ def write_csv(values: Iterable[IndicatorValue], stream: IO[str]) -> int:
     return count
 
 
-def csv_lines(values: Iterable[IndicatorValue]) -> Iterator[str]:
-    """The CSV export line by line (for streaming HTTP responses)."""
+def csv_lines(values: Iterable[IndicatorValue], *, rows_per_chunk: int = 1000) -> Iterator[str]:
+    """The CSV export in chunks of lines, exactly as ``write_csv`` (for streaming HTTP)."""
     resolver = TargetResolver()
-    yield ",".join(EXPORT_FIELDS) + "\n"
-    for value in values:
-        yield ",".join(_csv_cells(export_record(value, resolver))) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for count, value in enumerate(values, start=1):
+        writer.writerow(_csv_cells(export_record(value, resolver)))
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def write_json(values: Iterable[IndicatorValue], stream: IO[str]) -> int:
