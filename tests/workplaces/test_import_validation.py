@@ -671,6 +671,15 @@ def test_the_first_import_touches_every_month_since_the_first_absence_data():
         # E5 moves its start from 2024-03-01 to 2024-04-15: March changes too.
         (lambda: employments("E5,P3,1990-01-10,M,SH,80,2024-04-15,,,fast,Helsefagarbeider"),
          dt.date(2024, 3, 1)),
+        # E5 is closed in June (the monthly export's usual change): June onwards only.
+        (lambda: employments("E5,P3,1990-01-10,M,SH,80,2024-03-01,2024-06-20,oppsigelse,fast,"
+                             "Helsefagarbeider"), dt.date(2024, 6, 1)),
+        # E1's end moves from 2024-03-15 to 2024-05-31: from the earlier end, March.
+        (lambda: employments("E1,P1,1960-02-29,K,SH,100,2010-01-01,2024-05-31,alderspensjon,"
+                             "fast,Sykepleier"), dt.date(2024, 3, 1)),
+        # E5 closed and its position changed: from its start.
+        (lambda: employments("E5,P3,1990-01-10,M,SH,60,2024-03-01,2024-06-20,oppsigelse,fast,"
+                             "Helsefagarbeider"), dt.date(2024, 3, 1)),
         (lambda: employments(NEW_EMPLOYMENT), dt.date(2024, 1, 1)),
         (lambda: absences("A3,E4,2024-01-15,2024-03-10,50,legemeldt"), dt.date(2024, 1, 1)),
         # A unit re-flagged as shift-based changes every month with employments.

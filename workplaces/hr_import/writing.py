@@ -193,19 +193,39 @@ def _write_employments(
             employment_type=record.employment_type,
             job_title=record.job_title,
         )
-        touched.append(record.start_date)
         if old is None:
+            touched.append(record.start_date)
             to_create.append(employment)
             counter.add(record, "created")
         else:
             employment.pk = old.pk
             to_update.append(employment)
             counter.add(record, "updated")
-            touched.append(old.start_date)
+            touched.append(_employment_change_start(old[2:], values))
     Employment.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     _bulk_update(Employment, to_update, EMPLOYMENT_FIELDS)
     employment_pk.update({employment.employment_id: employment.pk for employment in to_create})
     return employment_pk
+
+
+# Positions in the employment values tuple (see ``_write_employments``).
+_START, _END, _END_REASON = 5, 6, 7
+
+
+def _employment_change_start(old: tuple, new: tuple) -> date:
+    """The first day whose figures a change of an employment can alter.
+
+    The monthly export mostly closes employments: when only the end date (and end
+    reason) changed, days before the earlier of the two end dates keep their figures,
+    so the recompute need not reach back to the employment's start. Any other change
+    counts from the earlier start date.
+    """
+    others_same = all(old[i] == new[i] for i in range(len(new)) if i not in {_END, _END_REASON})
+    if others_same:
+        ends = [end for end in (old[_END], new[_END]) if end is not None]
+        if ends:
+            return min(ends)
+    return min(old[_START], new[_START])
 
 
 def _write_absences(
