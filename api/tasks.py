@@ -36,11 +36,22 @@ def import_job_queue(job: ImportJob) -> None:
 
 @shared_task(acks_late=True)
 def import_job_run(job_id: int) -> dict[str, Any]:
-    """Import a queued job's files. A job runs once: a redelivered message is ignored."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING
+    """Import a queued job's files.
+
+    A job whose files are gone has run: a redelivered message is ignored. A job left
+    "running" by a worker that died mid-import (its writes rolled back, its files
+    kept) runs again when the message is redelivered; importing is idempotent.
+    """
+    claimed = (
+        ImportJob.objects.filter(
+            pk=job_id,
+            status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+            uploads__isnull=False,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
     )
-    if not claimed:
+    if not ImportJob.objects.filter(pk__in=list(claimed)).update(status=ImportJob.Status.RUNNING):
         return {"job": job_id, "skipped": True}
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     sources = [

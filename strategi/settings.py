@@ -265,25 +265,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 # Redis transport: https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
-# A task that a worker took but never acknowledged (the whole worker was killed, the
-# machine died) goes back to its queue once it has been unacknowledged for
-# visibility_timeout seconds; a starting worker, and every worker every ~100 s, looks
-# for such tasks. (A pool child that dies is handled at once: the task is rejected and
-# requeued, CELERY_TASK_REJECT_ON_WORKER_LOST.) It must be longer than the longest task
-# (a national recompute takes 15+ minutes), or a task that is still running is
-# delivered a second time; recomputes are idempotent and serialized, so that only
-# wastes work. One hour keeps a wide margin; a lost task waits at most that long.
-# Beware: any worker restores *every* queue's tasks by its own timeout.
+# Redelivery. A pool child that dies (e.g. the OOM killer) has its task requeued at
+# once (CELERY_TASK_REJECT_ON_WORKER_LOST). A task whose whole worker died (SIGKILL,
+# a lost machine) stays unacknowledged in Redis until it is visibility_timeout seconds
+# old; then a worker that starts, or any worker's sweep (about every 100 s), puts it
+# back in its queue. The timeout must be longer than the longest task: Redis cannot
+# tell a running task from a lost one, so a task still running after it is delivered
+# a second time (a national recompute takes 15+ minutes; a recompute is idempotent and
+# serialized by an advisory lock, so that only wastes work; a queued import runs
+# once). One hour (Celery's default) leaves a wide margin, and a lost recompute waits
+# at most about that long (the nightly one has all day). CELERY_VISIBILITY_TIMEOUT
+# changes it (the fault tests use 3 s). Every worker applies its own value to all
+# queues of the Redis database, so give all workers the same.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
-    # A web request that queues a task must answer when Redis is down or hangs.
+    # A request that queues a task must answer when Redis is down or hangs.
     "socket_connect_timeout": 3,
     "socket_timeout": 3,
 }
-# Queueing gives up after about two seconds (the default retries up to 3 times with
-# increasing waits; the result store's connection up to 20 times, a second apart).
-# Callers handle the error: the HR import marks its recompute pending
-# (workplaces.tasks.requeue_pending_recomputes queues it later).
+# Queueing gives up quickly: about half a second when Redis is down (connection
+# refused), about 12 s when it hangs (redis-py's own retries of a 3 s timeout), instead
+# of Celery's default of about 20 s (the result store retries 20 times, a second
+# apart) or forever. Callers handle the error: the HR import marks its recompute
+# pending and workplaces.tasks.requeue_pending_recomputes queues it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -295,8 +299,8 @@ CELERY_REDIS_SOCKET_TIMEOUT = 3
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 }
-# Celery beat (one scheduler process): the night's recompute of the latest months, and
-# the tertial report reminders.
+# Celery beat (one scheduler process): the night's recompute of the latest months, the
+# tertial report reminders and the recomputes that could not be queued.
 CELERY_BEAT_SCHEDULE = {
     "recompute-recent-months": {
         "task": "measures.tasks.recompute_recent",
@@ -312,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
     # The recompute of an import made while Redis was unreachable.
     "requeue-pending-recomputes": {
         "task": "workplaces.tasks.requeue_pending_recomputes",
+        "schedule": 5 * 60,
+    },
+    # API uploads that no worker has started (the queue was down when they came).
+    "requeue-queued-imports": {
+        "task": "api.tasks.import_jobs_requeue",
         "schedule": 5 * 60,
     },
 }

@@ -1,7 +1,9 @@
 """Views of the workplaces app: thin, they call services and selectors."""
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from strategi.decorators import access_required
@@ -47,6 +49,17 @@ def hr_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         job = import_job_get(pk=pk)
     except ImportJob.DoesNotExist as exc:
         raise Http404 from exc
+    if job.recompute_pending:
+        # The import is saved, but its recompute could not be queued (Redis down);
+        # workplaces.tasks.requeue_pending_recomputes queues it later.
+        messages.warning(
+            request,
+            _(
+                "The import is saved, but the indicators could not be recomputed yet "
+                "because the task queue is unavailable. The figures will be updated "
+                "automatically once the task queue is reachable again."
+            ),
+        )
     return render(
         request,
         "workplaces/import_detail.html",

@@ -191,7 +191,7 @@ def test_errors_are_shown_at_their_fields(hr_client, seeded):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert field_error(html, "name") == "Feltet er påkrevet."
+    assert field_error(html, "name") == "Dette feltet er påkrevd."
     assert 'aria-invalid="true"' in html
     assert Indicator.objects.filter(kind="reported").count() == 12
 

@@ -173,7 +173,7 @@ def test_no_file_is_a_form_error(hr_client):
     response = hr_client.post(URL, {})
 
     assert response.status_code == 200
-    assert '<p id="error_1_id_files"><strong>Feltet er påkrevet.</strong></p>' in (
+    assert '<p id="error_1_id_files"><strong>Dette feltet er påkrevd.</strong></p>' in (
         response.content.decode()
     )
     assert ImportJob.objects.count() == 0

@@ -10,11 +10,12 @@ the API call it.
 """
 
 import csv
+import logging
 from dataclasses import dataclass
 from typing import TextIO
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,10 @@ __all__ = ["ImportIssue", "ImportResult", "ImportSource", "RejectedRow", "hr_imp
 
 # An import job keeps this many errors; the command and the result have them all.
 MAX_STORED_ERRORS = 1000
+# PostgreSQL advisory lock held by the write transaction: imports run one at a time.
+HR_IMPORT_LOCK_ID = 7_301_002
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,8 +73,9 @@ def hr_import(
     The whole batch is validated first. With any bad row nothing is written (status
     failed) unless ``skip_invalid``, which writes the valid rows and returns the
     rejected ones. A problem with a whole file (unreadable, unknown name, missing
-    column) always refuses the batch. Writes happen in one transaction; the indicator
-    recompute is queued after commit when anything changed.
+    column) always refuses the batch. Writes happen in one transaction, one import at a
+    time; the indicator recompute is queued after commit when anything changed (when
+    the task queue is unreachable, the job's ``recompute_pending`` is set instead).
 
     ``job`` is an already recorded (queued) job to run, e.g. an API upload run by a
     worker; without it a new job is recorded.
@@ -105,6 +111,12 @@ def _run(
     batch = parse_tables(read)
     job.files = read.files
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two imports at once would both read the stored rows before either writes
+            # (duplicate keys, lost updates); the second waits for the first to commit
+            # and then reads what it wrote. SQLite serializes writers by itself.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [HR_IMPORT_LOCK_ID])
         stored = load_stored(
             employment_ids=[r.employment_id for r in batch.employments if r.employment_id]
             + [r.employment_id for r in batch.absences if r.employment_id],
@@ -170,11 +182,31 @@ def _rejected(batch: Batch) -> list[RejectedRow]:
 
 
 def _queue_recompute(job: ImportJob) -> None:
-    """Recompute the indicators from the first month touched, once the data is committed."""
+    """Recompute the indicators from the first month touched, once the data is committed.
+
+    The import is committed whatever happens to the queueing: when the task queue
+    (Redis) cannot be reached, the job is marked ``recompute_pending`` and
+    ``workplaces.tasks.requeue_pending_recomputes`` queues the recompute later.
+    """
     from measures.tasks import recompute
 
     start = job.first_month_touched.strftime("%Y-%m")
-    transaction.on_commit(lambda: recompute.delay(start=start))
+
+    def queue() -> None:
+        try:
+            recompute.delay(start=start)
+        except Exception:  # any failure to queue; the data is committed already
+            logger.warning(
+                "Import job %s: the indicator recompute from %s could not be queued; "
+                "it is pending until the task queue is reachable.",
+                job.pk,
+                start,
+                exc_info=True,
+            )
+            job.recompute_pending = True
+            ImportJob.objects.filter(pk=job.pk).update(recompute_pending=True)
+
+    transaction.on_commit(queue)
 
 
 def rejects_write_csv(*, result: ImportResult, handle: TextIO) -> int:

@@ -54,11 +54,13 @@ class Command(BaseCommand):
                 f"(import job {result.job.pk})."
             )
         month = result.job.first_month_touched
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Imported (import job {result.job.pk}); indicators are recomputed from "
-                f"{month:%Y-%m}."
-                if month
-                else f"Imported (import job {result.job.pk}); no indicator changed."
+        if result.job.recompute_pending:
+            done = (
+                f"the recompute from {month:%Y-%m} could not be queued (is Redis up?); "
+                "beat queues it once the task queue is reachable"
             )
-        )
+        elif month:
+            done = f"indicators are recomputed from {month:%Y-%m}"
+        else:
+            done = "no indicator changed"
+        self.stdout.write(self.style.SUCCESS(f"Imported (import job {result.job.pk}); {done}."))
