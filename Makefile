@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format messages clean
+.PHONY: run test lint format messages clean bench
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -38,6 +38,13 @@ format: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale nb --ignore '.venv/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale nb --ignore '.venv/*'
+
+# Benchmarks on PostgreSQL, Redis and Celery of their own (bench/README.md):
+# SIZE=small|municipal|national|all; RESUME=1 skips the sizes already measured.
+SIZE ?= municipal
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) -m bench.run --size $(SIZE) $(if $(RESUME),--resume) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

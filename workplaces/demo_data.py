@@ -18,6 +18,8 @@ The model, in short:
 - Sick leave is a seasonal point process per person, split over the person's
   employments; its level is tuned so that ``sick_leave_pct`` (spec/indicators.md) is
   about 8 % for the whole municipality, higher in health and lower in staff functions.
+- For load tests at national scale, ``municipalities`` > 1 writes many such kommuner
+  of falling size under one national root, with unique unit codes and ids.
 """
 
 import bisect
@@ -427,13 +429,24 @@ def _enterprise_count(kind: _Kind, headcount: float) -> int:
     return max(count, 1 if kind.required else 0)
 
 
-def _build_units(rng: Random, headcount: float) -> list[_Unit]:
-    """The unit tree, parents before children; leaf capacities sum to ``headcount``."""
-    units = [_Unit(ROOT_CODE, ROOT_NAME, "", "kommune", False)]
-    places = [prefix + suffix for prefix in PLACE_PREFIXES for suffix in PLACE_SUFFIXES]
+def _build_units(
+    rng: Random,
+    headcount: float,
+    *,
+    root: tuple[str, str, str] = (ROOT_CODE, ROOT_NAME, ""),
+    prefix: str = "",
+) -> list[_Unit]:
+    """The unit tree, parents before children; leaf capacities sum to ``headcount``.
+
+    ``root`` is the municipality's (code, name, parent code) and ``prefix`` goes before
+    every other unit code, so that several municipalities can share one file.
+    """
+    root_code, root_name, root_parent = root
+    units = [_Unit(root_code, root_name, root_parent, "kommune", False)]
+    places = [head + tail for head in PLACE_PREFIXES for tail in PLACE_SUFFIXES]
     rng.shuffle(places)
     for area, area_name, area_share in SERVICE_AREAS:
-        units.append(_Unit(area, area_name, ROOT_CODE, "tjenesteomrade", False, area=area))
+        units.append(_Unit(prefix + area, area_name, root_code, "tjenesteomrade", False, area=area))
         counts = {
             kind: _enterprise_count(kind, headcount * area_share * kind.share)
             for kind in KINDS
@@ -452,7 +465,7 @@ def _build_units(rng: Random, headcount: float) -> list[_Unit]:
             office_titles = _Picker([(t, t[1]) for t in ((kind.leader, 1.0, 1.0), *OFFICE_TITLES)])
             for number, weight in enumerate(weights, start=1):
                 size = kind_headcount * weight / sum(weights)
-                code = f"{area}-{kind.abbr}{number:02d}"
+                code = f"{prefix}{area}-{kind.abbr}{number:02d}"
                 if by_place:
                     lap, index = divmod(offset + number - 1, len(places))
                     place = places[index] + (f" {lap + 1}" if lap else "")
@@ -466,7 +479,7 @@ def _build_units(rng: Random, headcount: float) -> list[_Unit]:
                 departments = (
                     round(size / DEPARTMENT_SIZE) if size >= MIN_SIZE_WITH_DEPARTMENTS else 0
                 )
-                enterprise = _Unit(code, name, area, "virksomhet", kind.shift, kind, area)
+                enterprise = _Unit(code, name, prefix + area, "virksomhet", kind.shift, kind, area)
                 units.append(enterprise)
                 if departments < 2:
                     enterprise.capacity = size
@@ -930,6 +943,22 @@ class _Generator:
                 )
 
 
+def municipality_sizes(persons: int, municipalities: int) -> list[int]:
+    """How ``persons`` are shared by ``municipalities`` kommuner, largest first.
+
+    Shares fall with rank like Norway's (a few cities, many small kommuner): the k-th
+    largest gets a share proportional to ``k ** -0.8``. Every kommune gets at least one
+    person.
+    """
+    if municipalities < 1 or persons < municipalities:
+        raise ValueError("need at least one municipality and one person per municipality")
+    weights = [rank**-0.8 for rank in range(1, municipalities + 1)]
+    total = sum(weights)
+    sizes = [max(1, int(persons * weight / total)) for weight in weights]
+    sizes[0] += persons - sum(sizes)
+    return sizes
+
+
 def generate_municipality(
     *,
     persons: int,
@@ -937,23 +966,35 @@ def generate_municipality(
     out_dir: Path,
     end_date: datetime.date | None = None,
     years: int = 5,
+    municipalities: int = 1,
 ) -> GenerationSummary:
     """Write a synthetic municipality's HR files (spec/hr-import.md) to ``out_dir``.
 
     ``end_date`` defaults to the last day of the previous month (the only use of the
     clock; pass it for reproducible files). The period covered is the ``years`` years
     up to and including ``end_date``.
+
+    With ``municipalities`` > 1 the files hold a national sample instead: that many
+    kommuner (``municipality_sizes``) under one root ``NO``, each a tree of its own
+    whose unit codes start with its code (``K07-HV-SH03``). Person, employment and
+    absence ids are unique across the whole file; nobody works in two kommuner.
     """
     if persons < 1:
         raise ValueError("persons must be at least 1")
     if years < 1:
         raise ValueError("years must be at least 1")
+    if municipalities < 1:
+        raise ValueError("municipalities must be at least 1")
     if end_date is None:
         end_date = default_end_date(datetime.datetime.now(tz=ZoneInfo("Europe/Oslo")).date())
     start_date = _years_before(end_date, years) + datetime.timedelta(days=1)
     rng = Random(seed)  # noqa: S311 - synthetic demo data, not security
     initial_share = 1 / (1 + HIRES_PER_YEAR * years)
-    units = _build_units(rng, persons * initial_share)
+    if municipalities == 1:
+        trees = [(persons, _build_units(rng, persons * initial_share))]
+    else:
+        trees = _build_nation(rng, persons, municipalities, initial_share)
+    units = [unit for _, tree in trees for unit in tree]
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / ORGUNITS_FILE).open("w", encoding="utf-8", newline="") as handle:
@@ -962,6 +1003,7 @@ def generate_municipality(
         writer.writerows(
             (u.code, u.name, u.parent_code, u.level, "ja" if u.shift else "nei") for u in units
         )
+    employment_count = absence_count = headcount_at_end = 0
     with (
         (out_dir / EMPLOYMENTS_FILE).open("w", encoding="utf-8", newline="") as employments,
         (out_dir / ABSENCES_FILE).open("w", encoding="utf-8", newline="") as absences,
@@ -970,24 +1012,58 @@ def generate_municipality(
         absence_writer = csv.writer(absences, lineterminator="\n")
         employment_writer.writerow(EMPLOYMENT_COLUMNS)
         absence_writer.writerow(ABSENCE_COLUMNS)
-        generator = _Generator(
-            rng,
-            units,
-            start_date.toordinal(),
-            end_date.toordinal(),
-            employment_writer,
-            absence_writer,
-            initial_share,
-        )
-        for number in range(1, persons + 1):
-            generator.person(number)
+        first_number = 1
+        for size, tree in trees:
+            generator = _Generator(
+                rng,
+                tree,
+                start_date.toordinal(),
+                end_date.toordinal(),
+                employment_writer,
+                absence_writer,
+                initial_share,
+            )
+            # Ids run on across kommuner so that they stay unique in the national file.
+            generator.employment_count = employment_count
+            generator.absence_count = absence_count
+            for number in range(first_number, first_number + size):
+                generator.person(number)
+            first_number += size
+            employment_count = generator.employment_count
+            absence_count = generator.absence_count
+            headcount_at_end += generator.headcount_at_end
 
     return GenerationSummary(
         units=len(units),
         persons=persons,
-        employments=generator.employment_count,
-        absences=generator.absence_count,
+        employments=employment_count,
+        absences=absence_count,
         start_date=start_date,
         end_date=end_date,
-        headcount_at_end=generator.headcount_at_end,
+        headcount_at_end=headcount_at_end,
     )
+
+
+NATION_CODE = "NO"
+NATION_NAME = "Alle kommuner"
+
+
+def _build_nation(
+    rng: Random, persons: int, municipalities: int, initial_share: float
+) -> list[tuple[int, list[_Unit]]]:
+    """(persons, unit tree) of each kommune; the first tree also holds the national root."""
+    places = [head + tail for head in PLACE_PREFIXES for tail in PLACE_SUFFIXES]
+    rng.shuffle(places)
+    width = max(2, len(str(municipalities)))
+    trees: list[tuple[int, list[_Unit]]] = []
+    for index, size in enumerate(municipality_sizes(persons, municipalities), start=1):
+        code = f"K{index:0{width}d}"
+        lap, place = divmod(index - 1, len(places))
+        name = f"{places[place]}{f' {lap + 1}' if lap else ''} kommune"
+        tree = _build_units(
+            rng, size * initial_share, root=(code, name, NATION_CODE), prefix=f"{code}-"
+        )
+        trees.append((size, tree))
+    nation = _Unit(NATION_CODE, NATION_NAME, "", "kommune", False)
+    trees[0][1].insert(0, nation)
+    return trees

@@ -19,6 +19,7 @@ from workplaces.demo_data import (
     GenerationSummary,
     default_end_date,
     generate_municipality,
+    municipality_sizes,
 )
 
 END = datetime.date(2025, 6, 30)
@@ -368,6 +369,66 @@ def test_sick_leave_is_about_eight_percent_of_agreed_working_days(town):
     assert 1.5 <= spells / (possible / sum(working)) <= 3.5  # spells per full-time year
 
 
+# --- a national sample (many kommuner) ------------------------------------------------
+
+
+def test_municipality_sizes_share_the_persons_largest_first():
+    sizes = municipality_sizes(500_000, 40)
+
+    assert sum(sizes) == 500_000
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] > 10 * sizes[-1] > 0
+    assert municipality_sizes(3, 3) == [1, 1, 1]
+    with pytest.raises(ValueError):
+        municipality_sizes(2, 3)
+
+
+def test_one_municipality_is_the_default(tmp_path):
+    generate_municipality(persons=150, seed=4, out_dir=tmp_path / "a", end_date=END, years=1)
+    generate_municipality(
+        persons=150, seed=4, out_dir=tmp_path / "b", end_date=END, years=1, municipalities=1
+    )
+
+    for name in (ORGUNITS_FILE, EMPLOYMENTS_FILE, ABSENCES_FILE):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_nation_is_many_kommuner_under_one_root_with_unique_ids(tmp_path):
+    summary = generate_municipality(
+        persons=900, seed=6, out_dir=tmp_path, end_date=END, years=2, municipalities=3
+    )
+    nation = Municipality(summary, tmp_path)
+
+    roots = [row for row in nation.units if not row["parent_code"]]
+    assert [(row["code"], row["level"]) for row in roots] == [("NO", "kommune")]
+    kommuner = [row["code"] for row in nation.units if row["parent_code"] == "NO"]
+    assert kommuner == ["K01", "K02", "K03"]
+    assert all(nation.unit[code]["level"] == "kommune" for code in kommuner)
+    assert len(nation.unit) == len(nation.units) == summary.units
+
+    def kommune(code: str) -> str:
+        while nation.unit[code]["parent_code"] != "NO":
+            code = nation.unit[code]["parent_code"]
+        return code
+
+    seen: set[str] = set()
+    for row in nation.units:
+        if row["parent_code"]:
+            assert row["parent_code"] in seen  # parents first
+        if row["code"] not in ("NO", *kommuner):
+            assert row["code"].startswith(kommune(row["code"]) + "-")
+        seen.add(row["code"])
+    assert len(nation.employment) == len(nation.employments) == summary.employments
+    assert len({row["absence_id"] for row in nation.absences}) == summary.absences
+    assert all(row["employment_id"] in nation.employment for row in nation.absences)
+    persons_by_kommune: dict[str, set[str]] = defaultdict(set)
+    for row in nation.employments:
+        persons_by_kommune[kommune(row["unit_code"])].add(row["person_id"])
+    sizes = [len(persons_by_kommune[code]) for code in kommuner]
+    assert sizes == municipality_sizes(900, 3)
+    assert len(set().union(*persons_by_kommune.values())) == 900  # nobody in two kommuner
+
+
 # --- the command ----------------------------------------------------------------------
 
 
@@ -388,3 +449,23 @@ def test_command_writes_the_files_and_prints_the_summary(tmp_path, capsys):
     assert len({row["person_id"] for row in employments}) == 200
     assert (tmp_path / ORGUNITS_FILE).exists()
     assert (tmp_path / ABSENCES_FILE).exists()
+
+
+def test_command_writes_a_nation(tmp_path, capsys):
+    call_command(
+        "generate_demo_data",
+        "--persons=300",
+        "--seed=3",
+        f"--out={tmp_path}",
+        "--end-date=2024-12-31",
+        "--years=1",
+        "--municipalities=2",
+    )
+
+    assert "300 persons" in capsys.readouterr().out
+    _, units = read(tmp_path / ORGUNITS_FILE)
+    assert [row["code"] for row in units if row["parent_code"] in ("", "NO")] == [
+        "NO",
+        "K01",
+        "K02",
+    ]

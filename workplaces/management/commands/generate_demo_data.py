@@ -32,10 +32,19 @@ class Command(BaseCommand):
             help="Last day covered, YYYY-MM-DD (default: the last day of the previous month).",
         )
         parser.add_argument("--years", type=int, default=5, help="Years covered (default 5).")
+        parser.add_argument(
+            "--municipalities",
+            type=int,
+            default=1,
+            help="Kommuner under one national root NO, sharing --persons (default 1: one "
+            "municipality with root DK).",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
-        if options["persons"] < 1 or options["years"] < 1:
-            raise CommandError("--persons and --years must be at least 1.")
+        if options["persons"] < 1 or options["years"] < 1 or options["municipalities"] < 1:
+            raise CommandError("--persons, --years and --municipalities must be at least 1.")
+        if options["persons"] < options["municipalities"]:
+            raise CommandError("--persons must be at least --municipalities.")
         # The clock is read here, not in the generator, so that the files are reproducible.
         end_date = options["end_date"] or default_end_date(timezone.localdate())
         summary = generate_municipality(
@@ -44,6 +53,7 @@ class Command(BaseCommand):
             out_dir=options["out"],
             end_date=end_date,
             years=options["years"],
+            municipalities=options["municipalities"],
         )
         self.stdout.write(
             f"Wrote {options['out']}: {summary.units} units, {summary.persons} persons "
