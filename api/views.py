@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -282,6 +282,8 @@ class IndicatorValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         value = self.get_object()
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            return HttpResponse("".join(csv_lines([value])), content_type="text/csv; charset=utf-8")
         return Response(export_record(value, TargetResolver(unit_ids=[value.unit_id])))
 
 

@@ -30,6 +30,7 @@ CHECKS = ",".join(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_roles")
 def test_schemathesis_finds_no_failures(live_server, monkeypatch, tmp_path: Path) -> None:
     # Imports posted by schemathesis run in-process; no message is left in a broker.
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)

@@ -270,3 +270,17 @@ def test_a_client_pulls_100000_values_page_by_page_in_bounded_queries(
     assert len(seen) == HUNDRED_THOUSAND
     print(f"paged in {time.monotonic() - started:.1f} s")
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.usefixtures("more_values")
+def test_one_value_as_csv_is_its_export_row(world):
+    value = IndicatorValue.objects.filter(unit__code="V1").order_by("pk").first()
+    response = world.client("hr").get(f"{VALUES}{value.pk}/?format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    everything = command_csv("--unit", "V1").decode().splitlines()
+    assert lines[0] == everything[0]
+    assert len(lines) == 2 and lines[1] in everything[1:]
+    assert lines[1].startswith(f"{value.indicator.slug},V1,{value.period},")
