@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from django.utils import timezone
 from workplaces.models import AbsenceSpell, OrgUnit
 from workplaces.services import orgunit_tree_rebuild
 
+from . import cache
 from . import periods as P
 from .models import CalendarDay, Indicator, IndicatorValue
 from .sql import Dialect, dialect_for
@@ -186,72 +189,117 @@ def _periods_cte(periods: Sequence[P.Period]) -> tuple[str, list[Any]]:
 # --- Sick leave (spec: Sick leave) -----------------------------------------------------
 
 
+def _months_of(periods: Sequence[P.Period]) -> list[P.Period]:
+    """Every month from the first period's start to the last period's end."""
+    return list(P.months_between(min(p.start for p in periods), max(p.end for p in periods)))
+
+
 def sick_leave_aggregates(d: Dialect, periods: Sequence[P.Period]) -> Aggregates:
-    """Possible and lost dagsverk per unit subtree and period, by spell category."""
-    cte, params = _periods_cte(periods)
+    """Possible and lost dagsverk per unit subtree and period, by spell category.
+
+    Dagsverk are sums over working days, so they are computed per unit and month only
+    and added up: over the subtree (closure table) and over the months of a tertial or
+    year (``owners`` maps each month to the requested periods that hold it).
+    ``persons`` (distinct persons with possible days > 0) does not add up; it comes
+    from ``sick_leave_persons``.
+    """
+    months = _months_of(periods)
+    wanted = {p.label for p in periods}
+    months_cte, params = _values_cte(
+        "months", ["label", "start_date", "end_date"], [(m.label, m.start, m.end) for m in months]
+    )
+    owners_cte, owner_params = _values_cte(
+        "owners",
+        ["month", "label"],
+        [(m.label, owner) for m in months for owner in _period_owners(m) if owner in wanted],
+    )
+    rollup = """
+        SELECT c.ancestor_id, o.label, {sums}
+        FROM per_unit u
+        JOIN owners o ON o.month = u.month
+        JOIN workplaces_orgunitclosure c ON c.descendant_id = u.unit_id
+        GROUP BY c.ancestor_id, o.label
+    """
     possible_sql = f"""
-        WITH {cte},
+        WITH {months_cte}, {owners_cte},
         spans AS (
-            SELECT e.person_id, e.unit_id, e.position_pct, p.label,
-                   {d.greatest("e.start_date", "p.start_date")} AS first_day,
-                   {d.least("COALESCE(e.end_date, p.end_date)", "p.end_date")} AS last_day
+            SELECT e.unit_id, e.position_pct, m.label,
+                   {d.greatest("e.start_date", "m.start_date")} AS first_day,
+                   {d.least("COALESCE(e.end_date, m.end_date)", "m.end_date")} AS last_day
             FROM workplaces_employment e
-            JOIN periods p ON e.start_date <= p.end_date
-                          AND (e.end_date IS NULL OR e.end_date >= p.start_date)
+            JOIN months m ON e.start_date <= m.end_date
+                         AND (e.end_date IS NULL OR e.end_date >= m.start_date)
         ),
-        days AS (
-            SELECT s.person_id, s.unit_id, s.position_pct, s.label,
-                   last.working_days_through - first.working_days_before AS n
+        per_unit AS (
+            SELECT s.unit_id, s.label AS month,
+                   SUM((last.working_days_through - first.working_days_before)
+                       * s.position_pct) / 100.0 AS possible
             FROM spans s
             JOIN measures_calendarday first ON first.date = s.first_day
             JOIN measures_calendarday last ON last.date = s.last_day
+            GROUP BY s.unit_id, s.label
         )
-        SELECT c.ancestor_id, days.label,
-               SUM(days.n * days.position_pct) / 100.0,
-               COUNT(DISTINCT CASE WHEN days.n > 0 THEN days.person_id END)
-        FROM days JOIN workplaces_orgunitclosure c ON c.descendant_id = days.unit_id
-        GROUP BY c.ancestor_id, days.label
+        {rollup.format(sums="SUM(u.possible)")}
     """
+    persons = sick_leave_persons(d, periods)
     result: Aggregates = defaultdict(dict)
-    for unit_id, label, possible, persons in _fetch(possible_sql, params):
-        result[(unit_id, label)].update(possible=float(possible or 0), persons=persons)
+    for unit_id, label, possible in _fetch(possible_sql, params + owner_params):
+        result[(unit_id, label)].update(
+            possible=float(possible or 0), persons=persons.get((unit_id, label), 0)
+        )
 
+    # A spell clipped to its employment lies mostly in one month: those join their month
+    # by its label (a hash join); only the others are split by overlap with the months.
     length = d.days_between("s.start_date", "s.end_date") + " + 1"
+    first_day = d.greatest("s.start_date", "e.start_date")
+    last_day = d.least("s.end_date", "COALESCE(e.end_date, s.end_date)")
     short = SHORT_SPELL_MAX_DAYS
     lost_sql = f"""
-        WITH {cte},
-        spans AS (
-            SELECT e.unit_id, e.position_pct, s.grade_pct, s.kind, p.label,
-                   {length} AS spell_days,
-                   {d.greatest("s.start_date", "e.start_date", "p.start_date")} AS first_day,
-                   {d.least("s.end_date", "COALESCE(e.end_date, s.end_date)", "p.end_date")}
-                       AS last_day
+        WITH {months_cte}, {owners_cte},
+        clipped AS (
+            SELECT e.unit_id, s.grade_pct * e.position_pct / 10000.0 AS weight, s.kind,
+                   {length} AS spell_days, {first_day} AS first_day, {last_day} AS last_day,
+                   {d.month_label(first_day)} AS first_month,
+                   {d.month_label(last_day)} AS last_month
             FROM workplaces_absencespell s
             JOIN workplaces_employment e ON e.id = s.employment_id
-            JOIN periods p ON s.start_date <= p.end_date AND s.end_date >= p.start_date
             WHERE s.end_date >= e.start_date
               AND (e.end_date IS NULL OR s.start_date <= e.end_date)
+              AND s.end_date >= %s AND s.start_date <= %s
+        ),
+        pieces AS (
+            SELECT unit_id, weight, kind, spell_days, first_month AS month, first_day, last_day
+            FROM clipped WHERE first_month = last_month
+            UNION ALL
+            SELECT k.unit_id, k.weight, k.kind, k.spell_days, m.label,
+                   {d.greatest("k.first_day", "m.start_date")},
+                   {d.least("k.last_day", "m.end_date")}
+            FROM clipped k JOIN months m ON m.label >= k.first_month
+                                        AND m.label <= k.last_month
+            WHERE k.first_month <> k.last_month
         ),
         lost AS (
-            SELECT spans.unit_id, spans.label, spans.kind, spans.spell_days,
-                   (last.working_days_through - first.working_days_before)
-                       * spans.grade_pct * spans.position_pct / 10000.0 AS dagsverk
-            FROM spans
-            JOIN measures_calendarday first ON first.date = spans.first_day
-            JOIN measures_calendarday last ON last.date = spans.last_day
-            WHERE spans.first_day <= spans.last_day
+            SELECT p.unit_id, p.month, p.kind, p.spell_days,
+                   (last.working_days_through - first.working_days_before) * p.weight
+                       AS dagsverk
+            FROM pieces p
+            JOIN measures_calendarday first ON first.date = p.first_day
+            JOIN measures_calendarday last ON last.date = p.last_day
+        ),
+        per_unit AS (
+            SELECT unit_id, month,
+                   SUM(dagsverk) AS total,
+                   SUM(CASE WHEN spell_days <= {short} THEN dagsverk ELSE 0 END) AS short,
+                   SUM(CASE WHEN spell_days > {short} THEN dagsverk ELSE 0 END) AS long,
+                   SUM(CASE WHEN kind = %s THEN dagsverk ELSE 0 END) AS self,
+                   SUM(CASE WHEN kind = %s THEN dagsverk ELSE 0 END) AS doctor
+            FROM lost GROUP BY unit_id, month
         )
-        SELECT c.ancestor_id, lost.label,
-               SUM(lost.dagsverk),
-               SUM(CASE WHEN lost.spell_days <= {short} THEN lost.dagsverk ELSE 0 END),
-               SUM(CASE WHEN lost.spell_days > {short} THEN lost.dagsverk ELSE 0 END),
-               SUM(CASE WHEN lost.kind = %s THEN lost.dagsverk ELSE 0 END),
-               SUM(CASE WHEN lost.kind = %s THEN lost.dagsverk ELSE 0 END)
-        FROM lost JOIN workplaces_orgunitclosure c ON c.descendant_id = lost.unit_id
-        GROUP BY c.ancestor_id, lost.label
+        {rollup.format(sums="SUM(u.total), SUM(u.short), SUM(u.long), SUM(u.self), SUM(u.doctor)")}
     """
     kinds = [AbsenceSpell.Kind.SELF_CERTIFIED.value, AbsenceSpell.Kind.DOCTOR_CERTIFIED.value]
-    for unit_id, label, total, short, long_, self_, doctor in _fetch(lost_sql, params + kinds):
+    lost_params = [*params, *owner_params, months[0].start, months[-1].end, *kinds]
+    for unit_id, label, total, short, long_, self_, doctor in _fetch(lost_sql, lost_params):
         result[(unit_id, label)].update(
             lost=float(total or 0),
             lost_short=float(short or 0),
@@ -259,6 +307,97 @@ def sick_leave_aggregates(d: Dialect, periods: Sequence[P.Period]) -> Aggregates
             lost_self=float(self_ or 0),
             lost_doctor=float(doctor or 0),
         )
+    return result
+
+
+def _period_owners(month: P.Period) -> tuple[str, str, str]:
+    """The labels of the month, tertial and year a month belongs to."""
+    number = month.start.month
+    return (month.label, f"{month.start.year}-T{(number - 1) // 4 + 1}", str(month.start.year))
+
+
+def sick_leave_persons(d: Dialect, periods: Sequence[P.Period]) -> dict[tuple[int, str], int]:
+    """Distinct persons with possible days > 0 per unit subtree and period.
+
+    In working-day numbers (the calendar's cumulative count) an employment covers the
+    interval ``lo … hi``; it has possible days in a period exactly when that interval
+    meets the period's. Per subtree and person the intervals are merged into disjoint
+    islands; a person meets a period once per island that meets it, less once per gap
+    between two consecutive islands that both meet it. As every period boundary is a
+    month boundary, only the month of each island's ends is needed: a few thousand rows
+    instead of one per person, subtree and period.
+    """
+    months = _months_of(periods)
+    first, last = months[0].start, months[-1].end
+    sql = f"""
+        WITH spans AS (
+            SELECT c.ancestor_id, e.person_id,
+                   lo.working_days_before + 1 AS lo, hi.working_days_through AS hi
+            FROM workplaces_employment e
+            JOIN measures_calendarday lo ON lo.date = {d.greatest("e.start_date", "%s")}
+            JOIN measures_calendarday hi
+                 ON hi.date = {d.least("COALESCE(e.end_date, %s)", "%s")}
+            JOIN workplaces_orgunitclosure c ON c.descendant_id = e.unit_id
+            WHERE e.start_date <= %s AND (e.end_date IS NULL OR e.end_date >= %s)
+        ),
+        ordered AS (
+            SELECT ancestor_id, person_id, lo, hi,
+                   MAX(hi) OVER (
+                       PARTITION BY ancestor_id, person_id ORDER BY lo, hi
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   ) AS reached
+            FROM spans WHERE lo <= hi
+        ),
+        numbered AS (
+            SELECT ancestor_id, person_id, lo, hi,
+                   SUM(CASE WHEN reached IS NULL OR reached < lo THEN 1 ELSE 0 END) OVER (
+                       PARTITION BY ancestor_id, person_id ORDER BY lo, hi
+                       ROWS UNBOUNDED PRECEDING
+                   ) AS island
+            FROM ordered
+        ),
+        islands AS (
+            SELECT ancestor_id, person_id, island, MIN(lo) AS lo, MAX(hi) AS hi
+            FROM numbered GROUP BY ancestor_id, person_id, island
+        ),
+        linked AS (
+            SELECT ancestor_id, lo, hi,
+                   LEAD(lo) OVER (PARTITION BY ancestor_id, person_id ORDER BY island)
+                       AS next_lo
+            FROM islands
+        )
+        SELECT l.ancestor_id, {d.month_label("a.date")}, {d.month_label("b.date")},
+               {d.month_label("n.date")}, COUNT(*)
+        FROM linked l
+        JOIN measures_calendarday a ON a.working_days_through = l.lo AND a.is_working_day
+        JOIN measures_calendarday b ON b.working_days_through = l.hi AND b.is_working_day
+        LEFT JOIN measures_calendarday n
+             ON n.working_days_through = l.next_lo AND n.is_working_day
+        GROUP BY l.ancestor_id, {d.month_label("a.date")}, {d.month_label("b.date")},
+                 {d.month_label("n.date")}
+    """
+    index = {m.label: i for i, m in enumerate(months)}
+    starts: dict[int, list[int]] = defaultdict(lambda: [0] * len(months))
+    ends: dict[int, list[int]] = defaultdict(lambda: [0] * len(months))
+    gaps: dict[tuple[int, str], int] = defaultdict(int)
+    for unit_id, lo_month, hi_month, next_month, n in _fetch(sql, [first, last, last, last, first]):
+        starts[unit_id][index[lo_month]] += n
+        ends[unit_id][index[hi_month]] += n
+        if next_month is not None:
+            # Both islands meet a period exactly when it holds the gap's two ends.
+            for owner in _period_owners(P.parse(hi_month)):
+                if owner in _period_owners(P.parse(next_month)):
+                    gaps[(unit_id, owner)] += n
+    result: dict[tuple[int, str], int] = {}
+    for unit_id in starts:
+        started = list(itertools.accumulate(starts[unit_id]))
+        ended = list(itertools.accumulate(ends[unit_id]))
+        for period in periods:
+            f = index[P.month(period.start.year, period.start.month).label]
+            t = index[P.month(period.end.year, period.end.month).label]
+            count = started[t] - (ended[f - 1] if f else 0) - gaps.get((unit_id, period.label), 0)
+            if count:
+                result[(unit_id, period.label)] = count
     return result
 
 
@@ -613,24 +752,46 @@ def _month_start(label: str | None) -> dt.date | None:
     return period.start
 
 
-def recompute_range(
+@dataclass(frozen=True)
+class RecomputePlan:
+    """The months a recompute covers (first and last day) and its periods."""
+
+    first: dt.date
+    last: dt.date
+    periods: list[P.Period]
+
+    @property
+    def start(self) -> str:
+        return P.month(self.first.year, self.first.month).label
+
+    @property
+    def end(self) -> str:
+        return P.month(self.last.year, self.last.month).label
+
+    def slices(self) -> list[tuple[str, str]]:
+        """The plan cut into calendar years, ``(start, end)`` months each.
+
+        A year's months, tertials and year depend on nothing outside it, so the slices
+        can be recomputed independently (and in parallel), each replacing its own values.
+        """
+        return [
+            (
+                P.month(year, self.first.month if year == self.first.year else 1).label,
+                P.month(year, self.last.month if year == self.last.year else 12).label,
+            )
+            for year in range(self.first.year, self.last.year + 1)
+        ]
+
+
+def recompute_plan(
     *,
     start: str | None = None,
     end: str | None = None,
     today: dt.date | None = None,
     within_data: bool = False,
-) -> RecomputeResult:
-    """Recompute every computed indicator for the months ``start``…``end`` (YYYY-MM).
-
-    The tertials and years those months belong to are recomputed whole. Missing bounds
-    come from ``default_range``; the end is never after the last complete month.
-    ``within_data`` also keeps the start inside the default range (an import that
-    touched a 1990 employment recomputes from the first month with absence data).
-    Stored values of the covered periods are replaced in one transaction.
-    """
-    began = timezone.now()
+) -> RecomputePlan | None:
+    """The months and periods ``recompute_range`` would cover; None when there are none."""
     today = today or timezone.localdate()
-    result = RecomputeResult(start=start, end=end)
     default = default_range(today)
     first = _month_start(start) or (default[0] if default else None)
     if within_data:
@@ -642,35 +803,89 @@ def recompute_range(
     else:
         last = default[1] if default else last_complete
     if first is None or first > last:
-        result.seconds = (timezone.now() - began).total_seconds()
-        return result
-    periods = P.periods_covering(first, last, complete_until=last_complete)
-    result.start, result.end = periods[0].label, P.month(last.year, last.month).label
-    calendar_ensure(periods[0].start, max(p.end for p in periods))
-    orgunit_tree_rebuild()
-    indicators = indicators_ensure()
+        return None
+    return RecomputePlan(first, last, P.periods_covering(first, last, complete_until=last_complete))
 
-    figures = compute(periods)
-    rows = _value_rows(figures, periods, indicators, timezone.now())
+
+def recompute_prepare(plan: RecomputePlan) -> None:
+    """What every slice of a recompute reads: calendar, closure table and indicators.
+
+    Done once before the slices run; under a lock, so that two recomputes never rebuild
+    the closure table at the same time, and in one transaction, so that a slice running
+    meanwhile reads the old table or the new one, never an empty one.
+    """
     with transaction.atomic():
+        _lock(0)
+        calendar_ensure(min(p.start for p in plan.periods), max(p.end for p in plan.periods))
+        orgunit_tree_rebuild()
+        indicators_ensure()
+
+
+def recompute_range(
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    today: dt.date | None = None,
+    within_data: bool = False,
+    prepare: bool = True,
+) -> RecomputeResult:
+    """Recompute every computed indicator for the months ``start``…``end`` (YYYY-MM).
+
+    The tertials and years those months belong to are recomputed whole. Missing bounds
+    come from ``default_range``; the end is never after the last complete month.
+    ``within_data`` also keeps the start inside the default range (an import that
+    touched a 1990 employment recomputes from the first month with absence data).
+    Stored values of the covered periods are replaced in one transaction, which holds a
+    lock per calendar year from before the figures are read until they are stored: a
+    second recompute of the same years waits, then reads the newer data. ``prepare``
+    False skips ``recompute_prepare`` (a slice of a fanned-out recompute).
+    """
+    began = time.perf_counter()
+    result = RecomputeResult(start=start, end=end)
+    plan = recompute_plan(start=start, end=end, today=today, within_data=within_data)
+    if plan is None:
+        result.seconds = time.perf_counter() - began
+        return result
+    periods = plan.periods
+    result.start, result.end = plan.start, plan.end
+    if prepare:
+        recompute_prepare(plan)
+    indicators = indicators_ensure()
+    with transaction.atomic():
+        for year in sorted({p.start.year for p in periods}):
+            _lock(year)
         if connection.vendor == "postgresql":
-            # One recompute writes at a time; a second waits instead of colliding.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_ID])
-        for granularity in P.GRANULARITIES:
-            labels = [p.label for p in periods if p.granularity == granularity]
-            IndicatorValue.objects.filter(
-                indicator__kind=Indicator.Kind.COMPUTED, granularity=granularity, period__in=labels
-            ).delete()
-        _insert_values(rows)
+                cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
+        figures = compute(periods)
+        rows = _value_rows(figures, periods, indicators, timezone.now())
+        result.counts = _store_values(rows, [p.label for p in periods])
+    if result.counts["deleted"] and not result.counts["inserted"]:
+        # Only removals: nothing new for the page cache's data version to see.
+        cache.bump_version()
     result.values_stored = len(rows)
     result.periods = len(periods)
     result.units = len({row[1] for row in rows})
-    result.seconds = (timezone.now() - began).total_seconds()
+    result.seconds = time.perf_counter() - began
     return result
 
 
 RECOMPUTE_LOCK_ID = 7_301_001
+# Sorts and hashes of a recompute fit in memory (PostgreSQL's default is 4 MB).
+RECOMPUTE_WORK_MEM = "64MB"
+
+
+def _lock(key: int) -> None:
+    """PostgreSQL: wait for, then hold until commit, the recompute lock ``key``.
+
+    Key 0 guards ``recompute_prepare``; a year's number guards that year's values.
+    SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_ID, key])
+
+
 _VALUE_COLUMNS = (
     "indicator_id",
     "unit_id",
@@ -754,15 +969,47 @@ def _value_rows(
     return rows
 
 
-def _insert_values(rows: list[tuple]) -> None:
-    """Insert stored values in bulk: COPY on PostgreSQL, executemany on SQLite.
+_KEY = ("indicator_id", "unit_id", "granularity", "period")
+_FLOATS = ("value", "numerator", "denominator")
+_EXACT = ("n_persons", "suppressed")
+# Sums in another order differ in the last bits; such a value counts as unchanged.
+_FLOAT_TOLERANCE = 1e-12
 
-    ``bulk_create`` is several times slower for the 10⁵–10⁶ rows of a recompute.
+
+def _float_changed(stored: str, new: str) -> str:
+    """SQL: the float ``new`` differs from ``stored`` (NULL counting as a value)."""
+    return (
+        f"(({stored} IS NULL) <> ({new} IS NULL)"
+        f" OR COALESCE(ABS({stored} - {new}) > {_FLOAT_TOLERANCE} * ABS({new}), FALSE))"
+    )
+
+
+def _store_values(rows: list[tuple], labels: Sequence[str]) -> dict[str, int]:
+    """Make the stored computed values of the periods ``labels`` equal to ``rows``.
+
+    The rows go to a temporary table first (COPY on PostgreSQL, executemany on SQLite);
+    then stored values that are gone or changed are deleted, and new and changed ones
+    inserted. An unchanged value is not written again (and keeps its ``computed_at``):
+    rewriting every row cost more than computing them, mostly in index maintenance and
+    foreign-key checks. Returns how many rows were deleted and inserted.
     """
+    d = dialect_for(connection)
     table = IndicatorValue._meta.db_table
+    staging = "measures_value_staging"
     columns = ", ".join(_VALUE_COLUMNS)
+    key = " AND ".join(f"v.{column} = s.{column}" for column in _KEY)
+    changed_stored = " OR ".join(
+        [
+            *(_float_changed(f"{table}.{column}", f"s.{column}") for column in _FLOATS),
+            *(d.distinct(f"{table}.{column}", f"s.{column}") for column in _EXACT),
+        ]
+    )
+    marks = ", ".join(["%s"] * len(labels))
+    counts = {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if d.postgres else 'temp'}.{staging}")
+        cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {columns} FROM {table} WHERE 1 = 0")
+        if d.postgres:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             for row in rows:
@@ -773,8 +1020,34 @@ def _insert_values(rows: list[tuple]) -> None:
                 )
             buffer.seek(0)
             cursor.cursor.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer
+                f"COPY {staging} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer
             )
         else:
-            marks = ", ".join(["%s"] * len(_VALUE_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            values = ", ".join(["%s"] * len(_VALUE_COLUMNS))
+            cursor.executemany(f"INSERT INTO {staging} ({columns}) VALUES ({values})", rows)
+        cursor.execute(f"CREATE INDEX {staging}_key ON {staging} ({', '.join(_KEY)})")
+        cursor.execute(f"ANALYZE {staging}")
+        # Values that are gone or changed are deleted; new and changed ones inserted.
+        # A changed value thus gets a new id, which the page cache's data version sees.
+        cursor.execute(
+            f"""
+            DELETE FROM {table} WHERE period IN ({marks})
+              AND indicator_id IN (SELECT id FROM measures_indicator WHERE kind = %s)
+              AND NOT EXISTS (
+                  SELECT 1 FROM {staging} s
+                  WHERE {key.replace("v.", f"{table}.")} AND NOT ({changed_stored})
+              )
+            """,
+            [*labels, Indicator.Kind.COMPUTED.value],
+        )
+        counts["deleted"] = cursor.rowcount
+        cursor.execute(
+            f"""
+            INSERT INTO {table} ({columns})
+            SELECT {columns} FROM {staging} s
+            WHERE NOT EXISTS (SELECT 1 FROM {table} v WHERE {key})
+            """
+        )
+        counts["inserted"] = cursor.rowcount
+        cursor.execute(f"DROP TABLE {staging}")
+    return counts

@@ -76,11 +76,27 @@ class IndicatorValue(models.Model):
     stays, as the spec withholds only the three figures.
     """
 
+    # No single-column indexes on the two keys: the unique constraint (indicator first)
+    # and the (unit, granularity, period_start) index serve their look-ups, and every
+    # index costs time when a recompute writes values. No foreign-key constraints in
+    # the database either: values are derived and rewritten by every recompute, whose
+    # deferred constraint checks took as long as the insert itself; Django still
+    # deletes a unit's or an indicator's values with it (on_delete).
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicator")
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="values",
+        verbose_name=_("indicator"),
+        db_index=False,
+        db_constraint=False,
     )
     unit = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("unit")
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="indicator_values",
+        verbose_name=_("unit"),
+        db_index=False,
+        db_constraint=False,
     )
     granularity = models.CharField(_("granularity"), max_length=10, choices=Granularity.choices)
     period = models.CharField(_("period"), max_length=10, help_text="2024-03, 2024-T2, 2024")
@@ -100,6 +116,7 @@ class IndicatorValue(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("entered by"),
+        db_index=False,  # never looked up by; empty for computed values
     )
 
     class Meta:
@@ -144,6 +161,8 @@ class CalendarDay(models.Model):
         verbose_name = _("calendar day")
         verbose_name_plural = _("calendar days")
         ordering = ["date"]
+        # The engine finds a working day by its number (``sick_leave_persons``).
+        indexes = [models.Index(fields=["working_days_through"], name="measures_calendar_through")]
 
     def __str__(self) -> str:
         return f"{self.date} {'working day' if self.is_working_day else 'free'}"

@@ -51,6 +51,16 @@ class Dialect:
             )
         return f"date({birth}, '+' || ({years}) || ' years')"
 
+    def month_label(self, date: str) -> str:
+        """The ``YYYY-MM`` label of the month a date falls in."""
+        if self.postgres:
+            return f"to_char({date}, 'YYYY-MM')"
+        return f"substr({date}, 1, 7)"
+
+    def distinct(self, left: str, right: str) -> str:
+        """``left`` and ``right`` differ, NULL counting as a value."""
+        return f"{left} IS DISTINCT FROM {right}" if self.postgres else f"{left} IS NOT {right}"
+
     @property
     def collate_c(self) -> str:
         """Byte-wise string order, as Python sorts (spec: ties by employment_id)."""

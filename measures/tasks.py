@@ -1,24 +1,67 @@
-"""Celery tasks of the measures app."""
+"""Celery tasks of the measures app.
+
+A recompute fans out: ``recompute`` prepares what every part reads (calendar, closure
+table, indicators), then replaces itself with a chord of ``recompute_slice`` tasks, one
+per calendar year, and ``recompute_done``, which adds up their results. Each slice
+replaces its own year's values in one transaction (never half-written) and is
+idempotent, so a slice redelivered after a worker died gives the same values; more
+workers take more slices at once. Waiting on ``recompute``'s result waits for the
+whole chord. Without a broker (eager mode) everything runs in-process, in order.
+"""
 
 import datetime as dt
 from typing import Any
 
-from celery import shared_task
+from celery import chord, shared_task
 from django.utils import timezone
 
 from . import periods as P
-from .engine import recompute_range
+from .engine import RecomputeResult, recompute_plan, recompute_prepare, recompute_range
 
 
-@shared_task(acks_late=True)
-def recompute(start: str | None = None, end: str | None = None) -> dict[str, Any]:
+@shared_task(bind=True, acks_late=True)
+def recompute(self, start: str | None = None, end: str | None = None) -> dict[str, Any]:
     """Recompute the computed indicators for the months ``start``…``end`` (YYYY-MM).
 
     Queued after imports; the range is kept within the months that have absence data.
     Idempotent: it replaces the stored values of the range, so a redelivered task
     gives the same result.
     """
-    return recompute_range(start=start, end=end, within_data=True).as_dict()
+    plan = recompute_plan(start=start, end=end, within_data=True)
+    slices = plan.slices() if plan else []
+    if self.request.is_eager or len(slices) < 2:
+        return recompute_range(start=start, end=end, within_data=True).as_dict()
+    recompute_prepare(plan)
+    # The slices' bounds are fixed here, so a slice run later covers the same months.
+    # They go to the queue this task came from (a test's or a deployment's own queue).
+    options = {}
+    if queue := (self.request.delivery_info or {}).get("routing_key"):
+        options["queue"] = queue
+    parts = [recompute_slice.si(first, last).set(**options) for first, last in slices]
+    callback = recompute_done.s(plan.start, plan.end).set(**options)
+    raise self.replace(chord(parts, callback))
+
+
+@shared_task(acks_late=True)
+def recompute_slice(start: str, end: str) -> dict[str, Any]:
+    """One part of a fanned-out ``recompute``: the months ``start``…``end`` of one year."""
+    return recompute_range(start=start, end=end, prepare=False).as_dict()
+
+
+@shared_task(acks_late=True)
+def recompute_done(results: list[dict[str, Any]], start: str, end: str) -> dict[str, Any]:
+    """The chord's callback: one result for the whole recompute.
+
+    It only adds up; the values are already stored by the slices, so running it twice
+    (a redelivery) changes nothing.
+    """
+    total = RecomputeResult(start=start, end=end)
+    for part in results:
+        total.values_stored += part["values_stored"]
+        total.periods += part["periods"]
+        total.units = max(total.units, part["units"])
+        total.seconds += part["seconds"]
+    return {**total.as_dict(), "slices": len(results)}
 
 
 @shared_task(acks_late=True)
