@@ -2,9 +2,10 @@
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -126,14 +127,45 @@ def same_period_last_year(period: P.Period) -> P.Period:
 def stored_periods(
     *, granularity: str, indicators: Sequence[str] = DASHBOARD_INDICATORS
 ) -> list[P.Period]:
-    """The periods of ``granularity`` with stored values of ``indicators``, newest first."""
-    labels = (
-        IndicatorValue.objects.filter(granularity=granularity, indicator__slug__in=indicators)
-        .order_by("-period_start")
-        .values_list("period", flat=True)
-        .distinct()
+    """The periods of ``granularity`` with stored values of ``indicators``, newest first.
+
+    Two queries: the indicators, then one that walks the (granularity, period_start,
+    indicator) index from period to period (a "skip scan"): a few index look-ups per
+    period, whatever the number of stored values.
+    """
+    indicator_ids = list(Indicator.objects.filter(slug__in=indicators).values_list("pk", flat=True))
+    if not indicator_ids:
+        return []
+    q = connection.ops.quote_name
+    ids = ", ".join(["%s"] * len(indicator_ids))
+    # The ids are passed as values: with a subquery instead, PostgreSQL scans the table.
+    newest_before = (
+        f"SELECT MAX({q('period_start')}) FROM {q(IndicatorValue._meta.db_table)} "  # noqa: S608
+        f"WHERE {q('granularity')} = %s AND {q('indicator_id')} IN ({ids})"
     )
-    return [P.parse(label) for label in labels]
+    sql = (
+        f"WITH RECURSIVE starts(start) AS ({newest_before} "  # noqa: S608 - names from the model
+        f"UNION ALL SELECT ({newest_before} AND {q('period_start')} < starts.start) "
+        "FROM starts WHERE starts.start IS NOT NULL) "
+        "SELECT start FROM starts WHERE start IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [granularity, *indicator_ids, granularity, *indicator_ids])
+        starts = [row[0] for row in cursor.fetchall()]
+    return [_period_starting(granularity, _as_date(start)) for start in starts]
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date column read through a raw cursor (SQLite returns text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _period_starting(granularity: str, start: dt.date) -> P.Period:
+    if granularity == P.MONTH:
+        return P.month(start.year, start.month)
+    if granularity == P.TERTIAL:
+        return P.tertial(start.year, (start.month - 1) // 4 + 1)
+    return P.year(start.year)
 
 
 @dataclass(frozen=True)
@@ -164,13 +196,19 @@ class DashboardCell:
 
 @dataclass
 class DashboardRow:
-    """A unit of the tree with its cells; ``depth`` counts from the top of the view."""
+    """A unit of the tree with its cells; ``depth`` counts from the top of the view.
+
+    ``shown``: the row is on the page (a top row, or its parent is shown and open);
+    only shown rows have cells. ``open``: the rows below it are shown.
+    """
 
     unit: OrgUnit
     depth: int
     parent: "DashboardRow | None"
     cells: list[DashboardCell]
     children: list["DashboardRow"] = field(default_factory=list)
+    shown: bool = True
+    open: bool = True
 
     def subtree(self) -> Iterator["DashboardRow"]:
         """This row and every row below it, depth first."""
@@ -193,6 +231,15 @@ class Dashboard:
         return [row for root in self.roots for row in root.subtree()]
 
     @property
+    def shown_rows(self) -> list[DashboardRow]:
+        """The rows on the page, in tree order."""
+        return [row for row in self.rows if row.shown]
+
+    def row_of(self, unit_id: int) -> DashboardRow | None:
+        """The row of the unit with primary key ``unit_id``, if it is in the view."""
+        return next((row for row in self.rows if row.unit.pk == unit_id), None)
+
+    @property
     def has_values(self) -> bool:
         """Whether any cell has a stored value for the period."""
         return any(cell.current for row in self.rows for cell in row.cells)
@@ -204,13 +251,16 @@ def dashboard_get(
     period: P.Period,
     within: OrgUnit | None = None,
     indicators: Sequence[str] = DASHBOARD_INDICATORS,
+    open_ids: Collection[int] | None = None,
 ) -> Dashboard:
     """The unit tree × key indicators for one period, with status and last year's value.
 
     ``units`` are the units the user may see (``access.indicator_units``); ``within``
-    narrows them to one subtree. A unit whose parent is not shown becomes a root. Six
-    queries whatever the number of units: units, indicators, this period's values, last
-    year's, and the target resolver's two.
+    narrows them to one subtree. A unit whose parent is not shown becomes a root.
+    ``open_ids``: the units whose children are shown besides the roots' (None: every
+    row is shown). Values and targets are read for the shown rows only. Six queries
+    whatever the number of units: units, indicators, this period's values, last year's,
+    and the target resolver's two.
     """
     if within is not None:
         subtree = OrgUnitClosure.objects.filter(ancestor=within).values("descendant_id")
@@ -219,34 +269,11 @@ def dashboard_get(
     indicator_list = list(Indicator.objects.filter(slug__in=indicators).order_by("order", "slug"))
     last_year = same_period_last_year(period)
 
-    def values_of(of: P.Period) -> QuerySet[IndicatorValue]:
-        return IndicatorValue.objects.filter(
-            granularity=of.granularity,
-            period=of.label,
-            indicator__in=[i.pk for i in indicator_list],
-            unit__in=units,
-        )
-
-    resolver = TargetResolver(unit_ids=[u.pk for u in unit_list])
-    current = {
-        (v.value.unit_id, v.value.indicator_id): v
-        for v in values_with_status(values_of(period), resolver=resolver)
+    rows: dict[int, DashboardRow] = {
+        unit.pk: DashboardRow(unit=unit, depth=0, parent=None, cells=[]) for unit in unit_list
     }
-    previous = {(v.unit_id, v.indicator_id): v for v in values_of(last_year)}
-
-    rows: dict[int, DashboardRow] = {}
     roots: list[DashboardRow] = []
     # Parents sort before children only by chance of their codes, so link in two passes.
-    for unit in unit_list:
-        cells = [
-            DashboardCell(
-                indicator=indicator,
-                current=current.get((unit.pk, indicator.pk)),
-                last_year=previous.get((unit.pk, indicator.pk)),
-            )
-            for indicator in indicator_list
-        ]
-        rows[unit.pk] = DashboardRow(unit=unit, depth=0, parent=None, cells=cells)
     for unit in unit_list:
         row = rows[unit.pk]
         parent = rows.get(unit.parent_id) if unit.parent_id else None
@@ -255,9 +282,39 @@ def dashboard_get(
         else:
             row.parent = parent
             parent.children.append(row)
+    shown_ids = []
     for root in roots:
         for row in root.subtree():
-            row.depth = row.parent.depth + 1 if row.parent else 0
+            if row.parent is not None:
+                row.depth = row.parent.depth + 1
+                row.shown = row.parent.shown and row.parent.open
+                row.open = open_ids is None or row.unit.pk in open_ids
+            if row.shown:
+                shown_ids.append(row.unit.pk)
+
+    def values_of(of: P.Period) -> QuerySet[IndicatorValue]:
+        return IndicatorValue.objects.filter(
+            granularity=of.granularity,
+            period=of.label,
+            indicator__in=[i.pk for i in indicator_list],
+            unit__in=shown_ids,
+        )
+
+    resolver = TargetResolver(unit_ids=shown_ids)
+    current = {
+        (v.value.unit_id, v.value.indicator_id): v
+        for v in values_with_status(values_of(period), resolver=resolver)
+    }
+    previous = {(v.unit_id, v.indicator_id): v for v in values_of(last_year)}
+    for unit_id in shown_ids:
+        rows[unit_id].cells = [
+            DashboardCell(
+                indicator=indicator,
+                current=current.get((unit_id, indicator.pk)),
+                last_year=previous.get((unit_id, indicator.pk)),
+            )
+            for indicator in indicator_list
+        ]
     return Dashboard(
         period=period,
         last_year=last_year,

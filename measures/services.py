@@ -32,6 +32,7 @@ from workplaces.hr_import.reading import ImportIssue, ImportSource, ReadResult, 
 from workplaces.hr_import.validation import _DECIMAL
 from workplaces.models import OrgUnit
 
+from . import cache
 from . import periods as P
 from .engine import indicators_ensure, shipped_indicators
 from .models import Indicator, IndicatorValue, Target
@@ -97,6 +98,8 @@ def indicators_load_seeded() -> IndicatorLoadResult:
         result.updated += outcome == "updated"
         if link:
             result.links += _indicator_link(indicator, spec["follows"])
+    # Names and goal links leave no trace in the pages' data version.
+    transaction.on_commit(cache.bump_version)
     return result
 
 
@@ -305,6 +308,7 @@ def reported_indicator_save(
     indicator.save()
     indicator.goals.set(goals)
     indicator.sub_measures.set(sub_measures)
+    transaction.on_commit(cache.bump_version)
     return indicator
 
 

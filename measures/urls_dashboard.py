@@ -6,6 +6,7 @@ from .views import dashboard
 
 urlpatterns: list = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/rows/<str:code>/", dashboard.dashboard_rows, name="dashboard-rows"),
     path("dashboard/export.csv", dashboard.dashboard_export_csv, name="dashboard-export-csv"),
     path("dashboard/export.xlsx", dashboard.dashboard_export_xlsx, name="dashboard-export-xlsx"),
     path("reports/<int:year>/T<int:number>/", dashboard.tertial_report, name="tertial-report"),

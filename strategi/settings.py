@@ -222,8 +222,8 @@ SPECTACULAR_SETTINGS = {
 # --- Caches -----------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/cache/
 # "pages": rendered parts of the dashboard and unit pages (measures/cache.py), keyed by
-# a data version read from the database, so entries never go stale. With REDIS_URL
-# it is Redis, shared by every process; without it, each process keeps its own.
+# a data version read from the database, so a change shows on the next request. With
+# REDIS_URL it is Redis, shared by every process; without it, each process has its own.
 # "default" stays per-process memory (e.g. the API's throttling).
 _PAGE_CACHE_REDIS = os.environ.get("REDIS_URL", "")
 CACHES = {
@@ -241,7 +241,8 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "strategi-pages",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            # A unit page is about 150 kB: at most some 75 MB per process.
+            "OPTIONS": {"MAX_ENTRIES": 500},
         }
     ),
 }

@@ -1,23 +1,32 @@
 """The unit page and «Alt henger sammen»: thin views over ``measures.selectors``."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from strategi.decorators import access_required
 from workplaces import access
 from workplaces.models import OrgUnit
 
+from .. import cache as page_cache
 from .. import periods as P
-from ..models import IndicatorValue
+from ..formatting import format_target, format_value
+from ..models import Indicator, IndicatorValue
 from ..projection import PROJECTION_HORIZON_MONTHS, Outcome, Projection, Strength
 from ..selectors import (
     CORRELATION_LEVELS,
     UnitIndicator,
+    ValueWithStatus,
     WorkplaceCorrelation,
     correlation_periods,
     unit_children_ranking,
@@ -25,6 +34,7 @@ from ..selectors import (
     unit_overview,
     workplace_correlation,
 )
+from ..status import Status
 
 indicator_viewer_required = access_required(access.can_view_indicators)
 
@@ -67,47 +77,130 @@ def _trend_chart(row: UnitIndicator) -> dict[str, object]:
     }
 
 
-@indicator_viewer_required
-@require_GET
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """One unit: every indicator with target, status, trend and projection; the children."""
-    try:
-        unit = unit_get(code=code)
-    except OrgUnit.DoesNotExist as exc:
-        raise Http404 from exc
-    if not access.can_view_unit_indicators(request.user, unit):
-        raise PermissionDenied
+def value_text(item: ValueWithStatus | None, indicator: Indicator, *, min_persons: int) -> str:
+    """A stored value as people read it (as ``measures/_unit_value.html``)."""
+    if item is not None and item.value.suppressed:
+        return _("Hidden (fewer than %(n)s persons)") % {"n": min_persons}
+    if item is not None and item.value.value is not None:
+        return format_value(item.value.value, indicator.unit_of_measure)
+    return _("No value")
+
+
+_BADGES = {
+    Status.MET: (
+        "border-success-subtle bg-success-subtle text-success-emphasis",
+        "✓",
+        gettext_lazy("Met"),
+    ),
+    Status.NEAR: (
+        "border-warning-subtle bg-warning-subtle text-warning-emphasis",
+        "●",
+        gettext_lazy("Near"),
+    ),
+    Status.MISSED: (
+        "border-danger-subtle bg-danger-subtle text-danger-emphasis",
+        "✗",
+        gettext_lazy("Not met"),
+    ),
+}
+
+
+def status_badge(item: ValueWithStatus | None) -> SafeString:
+    """Status as icon + text + colour (as ``measures/_unit_status.html``)."""
+    if item is not None and item.status in _BADGES:
+        css, icon, text = _BADGES[item.status]
+    else:
+        css, icon = "bg-light text-body", "–"
+        text = _("No status") if item is not None and item.target else _("No target")
+    return format_html(
+        '<span class="badge rounded-pill border {}"><span aria-hidden="true">{}</span> {}</span>',
+        css,
+        icon,
+        text,
+    )
+
+
+_SLUG = re.compile(r"^[-a-z0-9_]{1,100}$")
+
+
+def _unit_content(request: HttpRequest, unit: OrgUnit, ranked_by: str) -> dict[str, object]:
+    """The unit's ancestors and its page below the heading as HTML (the caller caches it).
+
+    Nothing in it depends on who asks (anyone who may see a unit may see the units
+    below it); the breadcrumb, which does, is rendered per request from the ancestors.
+    """
     overview = unit_overview(unit=unit)
-    linked = access.unit_ids_with_indicators(request.user, (a.pk for a in overview.ancestors))
+    min_persons = settings.SUPPRESSION_MIN_PERSONS
     rows = [
         {
             "row": row,
             "anchor": f"indikator-{row.indicator.slug}",
             "chart_id": f"chart-data-{row.indicator.slug}",
             "chart": _trend_chart(row) if row.series else None,
-            "periods": [(period_label(item.value), item) for item in row.series],
+            "periods": [
+                (
+                    period_label(item.value),
+                    value_text(item, row.indicator, min_persons=min_persons),
+                    format_target(item.target, row.indicator.unit_of_measure),
+                    status_badge(item),
+                )
+                for item in row.series
+            ],
             "latest_period": period_label(row.latest.value) if row.latest else "",
             "projection": projection_text(row.projection),
         }
         for row in overview.indicators
     ]
     rankable = [row for row in overview.indicators if row.latest] if overview.children else []
-    chosen = next((r for r in rankable if r.indicator.slug == request.GET.get("rangering")), None)
+    chosen = next((r for r in rankable if r.indicator.slug == ranked_by), None)
     chosen = chosen or next((r for r in rankable if r.latest.target), None)
     chosen = chosen or (rankable[0] if rankable else None)
-    return render(
-        request,
-        "measures/unit_detail.html",
+    body = render_to_string(
+        "measures/unit_content.html",
         {
             "unit": unit,
-            "breadcrumb": [(a, a.pk in linked) for a in overview.ancestors],
             "rows": rows,
             "children": overview.children,
             "rankable": rankable,
             "ranked": chosen,
             "ranked_period": period_label(chosen.latest.value) if chosen else "",
             "ranking": unit_children_ranking(overview=overview, row=chosen) if chosen else [],
-            "min_persons": settings.SUPPRESSION_MIN_PERSONS,
+            "min_persons": min_persons,
+        },
+        request=request,
+    )
+    return {"ancestors": overview.ancestors, "body": body}
+
+
+@indicator_viewer_required
+@require_GET
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One unit: every indicator with target, status, trend and projection; the children.
+
+    The page below the heading is cached per unit, ranking and data version
+    (``measures.cache``).
+    """
+    try:
+        unit = unit_get(code=code)
+    except OrgUnit.DoesNotExist as exc:
+        raise Http404 from exc
+    if not access.can_view_unit_indicators(request.user, unit):
+        raise PermissionDenied
+    ranked_by = request.GET.get("rangering", "")
+    ranked_by = ranked_by if _SLUG.match(ranked_by) else ""
+    version = page_cache.request_data_version(request)
+    key = page_cache.page_key("unit", version.indicators, unit.pk, ranked_by)
+    content = page_cache.cached(key, lambda: _unit_content(request, unit, ranked_by))
+    ancestors = content["ancestors"]
+    linked = access.unit_ids_with_indicators(request.user, (a.pk for a in ancestors))
+    return render(
+        request,
+        "measures/unit_detail.html",
+        {
+            "unit": unit,
+            "breadcrumb": [(a, a.pk in linked) for a in ancestors],
+            # Rendered by our own template (escaped there).
+            "body": mark_safe(content["body"]),  # noqa: S308
         },
     )
 

@@ -43,9 +43,12 @@ def test_hr_opens_the_tree_from_the_keyboard_and_switches_period(page, hr_user, 
     health.focus()
     page.keyboard.press("Enter")
 
+    # The rows below «Helse og velferd» were fetched and put under it.
     expect(health).to_have_attribute("aria-expanded", "true")
     expect(nursing_home).to_be_visible()
-    expect(department).to_be_hidden()
+    expect(health).to_have_attribute("aria-controls", re.compile(r"^unit-row-\d+$"))
+    expect(department).to_have_count(0)
+    expect(health).to_be_focused()
     page.get_by_role("button", name="Vis underenheter: Sykehjemmet").focus()
     page.keyboard.press("Space")
     expect(department).to_be_visible()
@@ -75,6 +78,38 @@ def test_hr_opens_the_tree_from_the_keyboard_and_switches_period(page, hr_user, 
     expect(table.get_by_role("link", name="Oppvekst")).to_have_count(0)
     expect(table.get_by_role("link", name="Sykehjemmet")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_tree_opens_and_closes_without_javascript(page, hr_user, assert_accessible):
+    # No script file loads (as when scripts fail or are blocked); axe can still run.
+    page.route("**/*.js", lambda route: route.abort())
+    log_in(page, "hr-user")
+    page.goto("/dashboard/")
+    table = page.get_by_role("table", name=re.compile("Nøkkelindikatorer per enhet"))
+    nursing_home = table.get_by_role("link", name="Sykehjemmet", exact=True)
+    department = table.get_by_role("link", name="Avdeling 1", exact=True)
+    expect(nursing_home).to_have_count(0)
+    # The script's buttons stay hidden; links open and close the units instead.
+    expect(page.get_by_role("button", name="Vis underenheter: Helse og velferd")).to_have_count(0)
+
+    page.get_by_role("link", name="Vis underenheter: Helse og velferd").click()
+
+    expect(page).to_have_url(re.compile(r"open=HV"))
+    expect(nursing_home).to_be_visible()
+    page.get_by_role("link", name="Vis underenheter: Sykehjemmet").click()
+    expect(department).to_be_visible()
+    assert_accessible(page)
+
+    # Another period keeps the open units.
+    page.get_by_label("Periode", exact=True).select_option("2024-T1")
+    page.get_by_role("button", name="Vis", exact=True).click()
+    expect(table).to_contain_text("1. tertial 2024")
+    expect(department).to_be_visible()
+
+    # Closing «Helse og velferd» closes everything below it.
+    table.locator("a[data-tree-link]").first.click()
+    expect(nursing_home).to_have_count(0)
+    expect(department).to_have_count(0)
 
 
 def test_hr_reads_the_tertial_report(page, hr_user, assert_accessible):

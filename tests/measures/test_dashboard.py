@@ -53,11 +53,22 @@ def text_of(fragment: str) -> str:
     return " ".join(text.split())
 
 
-def toggle(page: str, unit: OrgUnit) -> tuple[str, str] | None:
+def toggle(page: str, unit: OrgUnit) -> tuple[str, str | None] | None:
     """``aria-expanded`` and ``aria-controls`` of the button in ``unit``'s row, if any."""
     row = re.search(rf'<tr id="unit-row-{unit.pk}"[^>]*>(.*?)</tr>', page, re.DOTALL)
-    button = re.search(r'aria-expanded="(\w+)"\s+aria-controls="([^"]*)"', row[1])
-    return (button[1], button[2]) if button else None
+    button = re.search(r"<button[^>]*>", row[1])
+    if not button:
+        return None
+    expanded = re.search(r'aria-expanded="(\w+)"', button[0])
+    controls = re.search(r'aria-controls="([^"]*)"', button[0])
+    return expanded[1], controls[1] if controls else None
+
+
+def toggle_link(page: str, unit: OrgUnit) -> str | None:
+    """The href of the no-JavaScript link that opens or closes ``unit``, if any."""
+    row = re.search(rf'<tr id="unit-row-{unit.pk}"[^>]*>(.*?)</tr>', page, re.DOTALL)
+    link = re.search(r'<a class="tree-toggle[^"]*" data-tree-link href="([^"]*)"', row[1])
+    return html.unescape(link[1]) if link else None
 
 
 def unit_rows(page: str) -> list[str]:
@@ -92,7 +103,7 @@ def test_a_representative_and_a_leader_without_units_are_refused(
 
 
 def test_hr_sees_every_unit_in_tree_order(hr_client, units):
-    response = hr_client.get(URL)
+    response = hr_client.get(URL, {"expand": "all"})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -101,19 +112,51 @@ def test_hr_sees_every_unit_in_tree_order(hr_client, units):
     assertInHTML('<option value="OU">Oppvekst</option>', page)
 
 
-def test_the_root_and_the_service_areas_are_shown_and_deeper_levels_collapsed(hr_client, units):
+def test_only_the_root_and_the_service_areas_are_on_the_page(hr_client, units):
     page = hr_client.get(URL).content.decode()
 
-    for code in ["K", "HV", "OU"]:
-        assert f'<tr id="unit-row-{units[code].pk}">' in page
-    for code in ["SH", "SH1", "SK"]:
-        assert f'<tr id="unit-row-{units[code].pk}" hidden>' in page
+    assert unit_rows(page) == ["K", "HV", "OU"]
+    assert " hidden>" not in re.sub(r"<(button|a)[^>]*>", "", page)
     assert toggle(page, units["K"]) == (
         "true",
         f"unit-row-{units['HV'].pk} unit-row-{units['OU'].pk}",
     )
-    assert toggle(page, units["HV"]) == ("false", f"unit-row-{units['SH'].pk}")
-    assert toggle(page, units["SH1"]) is None  # no units below
+    # HV's rows are not on the page: the script fetches them; no aria-controls yet.
+    assert toggle(page, units["HV"]) == ("false", None)
+    assert 'data-rows-url="/dashboard/rows/HV/?granularity=tertial&amp;period=2024-T2"' in page
+    # Without JavaScript, a link opens HV (the top row is always open).
+    assert toggle_link(page, units["HV"]) == (
+        f"?granularity=tertial&period=2024-T2&open=HV#unit-row-{units['HV'].pk}"
+    )
+    assert toggle_link(page, units["K"]) is None
+
+
+def test_units_open_without_javascript_through_links(hr_client, units):
+    page = hr_client.get(URL, {"open": "HV"}).content.decode()
+
+    assert unit_rows(page) == ["K", "HV", "SH", "OU"]
+    assert toggle(page, units["HV"]) == ("true", f"unit-row-{units['SH'].pk}")
+    assert toggle(page, units["SH"]) == ("false", None)
+    # SH's link opens it too; HV's closes HV (and everything below it).
+    assert toggle_link(page, units["SH"]) == (
+        f"?granularity=tertial&period=2024-T2&open=HV%2CSH#unit-row-{units['SH'].pk}"
+    )
+    assert toggle_link(page, units["HV"]) == (
+        f"?granularity=tertial&period=2024-T2#unit-row-{units['HV'].pk}"
+    )
+    # The form keeps the open units when the period changes.
+    assertInHTML('<input type="hidden" name="open" value="HV">', page)
+
+    page = hr_client.get(URL, {"open": "HV,SH"}).content.decode()
+
+    assert unit_rows(page) == ["K", "HV", "SH", "SH1", "OU"]
+    assert toggle_link(page, units["HV"]) == (
+        f"?granularity=tertial&period=2024-T2#unit-row-{units['HV'].pk}"
+    )
+    # A unit whose parent is closed stays off the page; unknown codes are ignored.
+    page = hr_client.get(URL, {"open": ["SH", "NOPE"]}).content.decode()
+
+    assert unit_rows(page) == ["K", "HV", "OU"]
 
 
 def test_show_all_levels_works_without_javascript(hr_client, units):
@@ -121,6 +164,8 @@ def test_show_all_levels_works_without_javascript(hr_client, units):
 
     assert " hidden>" not in re.sub(r"<button[^>]*>", "", page)
     assert [toggle(page, units[code])[0] for code in ["K", "HV", "SH", "OU"]] == ["true"] * 4
+    assert toggle(page, units["SH"]) == ("true", f"unit-row-{units['SH1'].pk}")
+    assert "data-tree-link" not in page
     assertInHTML('<input type="hidden" name="expand" value="all">', page)
 
 
@@ -151,16 +196,18 @@ def test_an_unknown_area_is_404(hr_client):
 
 
 def test_the_service_area_filter_shows_one_subtree(hr_client, units):
-    page = hr_client.get(URL, {"area": "HV"}).content.decode()
+    page = hr_client.get(URL, {"area": "HV", "expand": "all"}).content.decode()
 
     assert unit_rows(page) == ["HV", "SH", "SH1"]
+    page = hr_client.get(URL, {"area": "HV"}).content.decode()
+    assert unit_rows(page) == ["HV", "SH"]
     assertInHTML('<option value="HV" selected>Helse og velferd</option>', page)
     # The area is the top of the view: its children are shown.
     assert f'<tr id="unit-row-{units["SH"].pk}">' in page
 
 
 def test_cells_show_value_status_target_and_trend(hr_client, units):
-    page = hr_client.get(URL).content.decode()
+    page = hr_client.get(URL, {"open": "OU"}).content.decode()
 
     # Sykefravær, Langtidsfravær, Antall ansatte come first (Indicator.order).
     assert cells(page, units["K"])[:3] == [
@@ -194,7 +241,7 @@ def test_status_is_text_and_icon_not_colour_alone(hr_client, units):
 def test_suppressed_cells_say_so_and_show_no_number(hr_client, units, settings):
     settings.SUPPRESSION_MIN_PERSONS = 5
 
-    page = hr_client.get(URL).content.decode()
+    page = hr_client.get(URL, {"expand": "all"}).content.decode()
 
     sh1 = cells(page, units["SH1"])
     assert sh1[0] == "Skjult (under 5 personer)"
@@ -230,7 +277,7 @@ def test_the_period_selector(hr_client, params, selected, name):
 
 
 def test_an_earlier_period_compares_with_its_own_last_year(hr_client, units):
-    page = hr_client.get(URL, {"period": "2023-T2"}).content.decode()
+    page = hr_client.get(URL, {"period": "2023-T2", "open": "OU"}).content.decode()
 
     # 2022 has no values: no arrow.
     assert cells(page, units["SK"])[0] == "16,7 % ✗ Ikke nådd mål < 6 %"
@@ -299,9 +346,73 @@ def test_plan_coverage_shows_plans_and_submitted_reports_of_the_shown_units(hr_c
 
 
 def test_units_link_to_their_unit_page(hr_client):
-    page = hr_client.get(URL).content.decode()
+    page = hr_client.get(URL, {"open": "HV"}).content.decode()
 
     assertInHTML('<a href="/units/SH/">Sykehjemmet</a>', page)
+
+
+# --- The rows below a unit (fetched by the tree's script) ------------------------------
+
+
+def rows_url(code: str) -> str:
+    return reverse("dashboard-rows", args=[code])
+
+
+def test_the_rows_below_a_unit_are_a_fragment_like_the_pages_rows(hr_client, units, settings):
+    settings.SUPPRESSION_MIN_PERSONS = 5
+    assert rows_url("HV") == "/dashboard/rows/HV/"
+
+    response = hr_client.get(rows_url("HV"), {"granularity": "tertial", "period": "2024-T2"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith("<tr")
+    assert unit_rows(fragment) == ["SH"]
+    assert 'style="--depth: 2"' in fragment
+    assert toggle(fragment, units["SH"]) == ("false", None)
+    assert 'data-rows-url="/dashboard/rows/SH/?granularity=tertial&amp;period=2024-T2"' in (
+        fragment
+    )
+    assert toggle_link(fragment, units["SH"]) == (
+        f"?granularity=tertial&period=2024-T2&open=HV%2CSH#unit-row-{units['SH'].pk}"
+    )
+    page = hr_client.get(URL, {"expand": "all"}).content.decode()
+    assert cells(fragment, units["SH"]) == cells(page, units["SH"])
+    below_sh = hr_client.get(rows_url("SH")).content.decode()
+    assert unit_rows(below_sh) == ["SH1"]
+    assert cells(below_sh, units["SH1"])[0] == "Skjult (under 5 personer)"
+    assert hr_client.get(rows_url("SH1")).content.decode().strip() == ""  # a leaf
+
+
+def test_the_rows_follow_the_period(hr_client, units):
+    fragment = hr_client.get(rows_url("OU"), {"period": "2023-T2"}).content.decode()
+
+    assert cells(fragment, units["SK"])[0] == "16,7 % ✗ Ikke nådd mål < 6 %"
+
+
+def test_a_leader_may_open_only_units_in_their_subtree(leader_client, units):
+    assert unit_rows(leader_client.get(rows_url("SH")).content.decode()) == ["SH1"]
+    for code in ["K", "HV", "OU", "SK"]:
+        assert leader_client.get(rows_url(code)).status_code == 403
+    assert leader_client.get(rows_url("NOPE")).status_code == 404
+    assert leader_client.get(rows_url("SH"), {"area": "HV"}).status_code == 403
+
+
+def test_a_unit_outside_the_chosen_area_is_404(hr_client, units):
+    assert hr_client.get(rows_url("SH"), {"area": "OU"}).status_code == 404
+    assert hr_client.get(rows_url("SH"), {"area": "NOPE"}).status_code == 404
+    assert unit_rows(hr_client.get(rows_url("SH"), {"area": "HV"}).content.decode()) == ["SH1"]
+
+
+def test_the_rows_are_refused_to_anonymous_users_and_representatives(
+    client, django_user_model, units
+):
+    response = client.get(rows_url("HV"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    client.force_login(user_with_role(django_user_model, "rep", roles.REPRESENTATIVE, units["SH"]))
+    assert client.get(rows_url("SH")).status_code == 403
 
 
 def test_without_stored_values_the_page_says_so(client, django_user_model):
@@ -361,12 +472,27 @@ def test_leader_dashboard_and_export_queries_do_not_grow_with_the_tree(
     assert len(unit_rows(response.content.decode())) == 1 + extra_departments
 
 
-# Session and user 2, access 2–4, nav 1–2, periods 1, service areas 1, the dashboard 6
-# (units, indicators, values, last year's values, targets, ancestors), the goals 6,
-# plan coverage 2 (plans, reports).
-QUERIES_HR = 22
-QUERIES_LEADER = 28
+@pytest.mark.parametrize("extra_departments", [1, 34])
+def test_the_rows_below_a_unit_need_the_same_queries_whatever_their_number(
+    client, django_user_model, django_assert_max_num_queries, extra_departments
+):
+    build_municipality(extra_departments=extra_departments)
+    client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
+
+    with django_assert_max_num_queries(QUERIES_ROWS):
+        response = client.get("/dashboard/rows/SK/")
+
+    assert len(unit_rows(response.content.decode())) == extra_departments
+
+
+# A first request (nothing cached): session and user 2, access 2–4, nav 1–2, the data
+# version 1, periods 2, service areas 1, the dashboard 6 (units, indicators, values,
+# last year's values, targets, ancestors), the goals 6, plan coverage 2 (plans,
+# reports). The rows below a unit: the unit, the path above it, and the dashboard's.
+QUERIES_HR = 21
+QUERIES_LEADER = 24
 QUERIES_EXPORT = 17
+QUERIES_ROWS = 15
 
 
 # --- Exports ---------------------------------------------------------------------------
