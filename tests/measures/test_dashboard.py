@@ -24,17 +24,6 @@ URL = "/dashboard/"
 
 
 @pytest.fixture
-def units():
-    return build_municipality()
-
-
-@pytest.fixture
-def hr_client(client, django_user_model, units):
-    client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
-    return client
-
-
-@pytest.fixture
 def leader_client(client, django_user_model, units):
     """The leader of Sykehjemmet (SH), who may see SH and its department SH1 only."""
     client.force_login(user_with_role(django_user_model, "leader", roles.LEADER, units["SH"]))

@@ -22,7 +22,7 @@ from workplaces import roles
 from workplaces.models import Employment, OrgUnit, RoleAssignment
 
 from .builders import build_absences
-from .dashboard_data import TODAY, build_municipality, user_with_role
+from .dashboard_data import TODAY, user_with_role
 from .test_dashboard import cells, text_of, unit_rows
 
 pytestmark = pytest.mark.django_db
@@ -38,17 +38,6 @@ def empty_page_cache():
     yield
     caches[page_cache.ALIAS].clear()
     page_cache._paused_until = 0.0
-
-
-@pytest.fixture
-def units():
-    return build_municipality()
-
-
-@pytest.fixture
-def hr_client(client, django_user_model, units):
-    client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
-    return client
 
 
 def sick_leave_target(unit: OrgUnit) -> Target:

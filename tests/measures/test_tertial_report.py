@@ -19,17 +19,6 @@ pytestmark = pytest.mark.django_db
 URL = "/reports/2024/T2/"
 
 
-@pytest.fixture
-def units():
-    return build_municipality()
-
-
-@pytest.fixture
-def hr_client(client, django_user_model, units):
-    client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
-    return client
-
-
 def sections(page: str) -> list[str]:
     """The report's pages (sections that print on their own page)."""
     return re.findall(r'<section class="report-page"[^>]*>(.*?)</section>', page, re.DOTALL)
