@@ -6,8 +6,6 @@ is 404. Writes call the same services as the forms, with the version the client 
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -40,7 +38,7 @@ from workplaces import access, plans, reports
 from workplaces.models import Action, ActionPlan, ImportJob, ImportJobFile, TertialReport
 
 from . import filters, scope, serializers
-from .exceptions import Conflict, PayloadTooLarge, PreconditionRequired
+from .exceptions import PayloadTooLarge, PreconditionRequired
 from .pagination import ValueCursorPagination
 from .tasks import import_job_queue
 
@@ -127,16 +125,6 @@ def expected_version(request: Request, data: Any) -> int:
     if version is None:
         raise PreconditionRequired
     return version
-
-
-@contextmanager
-def report_conflict(report: TertialReport) -> Iterator[None]:
-    """A stale report version: 409 with the stored version (the service does not give it)."""
-    try:
-        yield
-    except reports.ReportConflictError:
-        stored = TertialReport.objects.filter(pk=report.pk).values_list("version", flat=True)
-        raise Conflict(current_version=stored.first()) from None
 
 
 def with_etag(response: Response, version: int) -> Response:
@@ -461,15 +449,14 @@ class TertialReportViewSet(
         prioritised = data.get("prioritised_actions")
         if prioritised is None:
             prioritised = [a.pk for a in report.prioritised_actions.all()]
-        with report_conflict(report):
-            report = reports.report_save(
-                report=report,
-                by=request.user,
-                version=version,
-                summary=data.get("summary", report.summary),
-                comments=comments,
-                prioritised_action_ids=prioritised,
-            )
+        report = reports.report_save(
+            report=report,
+            by=request.user,
+            version=version,
+            summary=data.get("summary", report.summary),
+            comments=comments,
+            prioritised_action_ids=prioritised,
+        )
         return self._respond(report)
 
     @action(detail=True, methods=["post"])
@@ -480,8 +467,7 @@ class TertialReportViewSet(
         serializer = serializers.VersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = expected_version(request, serializer.validated_data)
-        with report_conflict(report):
-            report = reports.report_submit(report=report, by=request.user, version=version)
+        report = reports.report_submit(report=report, by=request.user, version=version)
         return self._respond(report)
 
     @action(detail=True, methods=["post"])

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 class ReportConflictError(Exception):
     """The report was saved by someone else since the form was opened."""
 
+    def __init__(self, *, version: int) -> None:
+        super().__init__(f"the report is at version {version}")
+        self.version = version
+
 
 class ReportSubmittedError(Exception):
     """A submitted report is read-only until HR reopens it."""
@@ -53,7 +57,7 @@ def _locked(report: TertialReport, version: int) -> TertialReport:
     """The report's row, locked for this transaction; refuses a stale ``version``."""
     current = TertialReport.objects.select_for_update().get(pk=report.pk)
     if current.version != version:
-        raise ReportConflictError
+        raise ReportConflictError(version=current.version)
     return current
 
 
