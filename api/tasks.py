@@ -42,16 +42,12 @@ def import_job_run(job_id: int) -> dict[str, Any]:
     "running" by a worker that died mid-import (its writes rolled back, its files
     kept) runs again when the message is redelivered; importing is idempotent.
     """
-    claimed = (
-        ImportJob.objects.filter(
-            pk=job_id,
-            status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
-            uploads__isnull=False,
-        )
-        .distinct()
-        .values_list("pk", flat=True)
-    )
-    if not ImportJob.objects.filter(pk__in=list(claimed)).update(status=ImportJob.Status.RUNNING):
+    claimed = ImportJob.objects.filter(
+        pk=job_id,
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+        uploads__isnull=False,
+    ).update(status=ImportJob.Status.RUNNING)
+    if not claimed:
         return {"job": job_id, "skipped": True}
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     sources = [
