@@ -7,9 +7,7 @@ from django.test import override_settings
 
 from tests.api.helpers import ApiWorld, build_api_world
 from tests.api.objects import PlanObjects, build_plan_objects
-
-# The role users' passwords are never checked by the API tests: a fast hasher.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.conftest import FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from django.conf import global_settings
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -38,9 +39,11 @@ PENDING_MESSAGE = (
 
 
 def test_an_upload_while_redis_is_down_is_kept_and_recomputed_when_redis_is_back(
-    migrated_roles, django_user_model, private_redis
+    migrated_roles, django_user_model, private_redis, settings
 ):
     database = require_shared_postgres()
+    # The app server checks the password with the production hashers, not the tests' fast one.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     user_with_role(django_user_model, "hr-user", roles.HR)
     # Given the app server and a Redis that has stopped
     with app_server(DATABASE_URL=database, REDIS_URL=private_redis.url) as (base, _server):

@@ -10,13 +10,12 @@ import re
 import uuid
 
 import pytest
-from django.core.cache import caches
 
 from measures import cache as page_cache
 from measures.engine import recompute_range
 from measures.models import Target
 from measures.services import target_save
-from tests.conftest import redis_available, require_service
+from tests.conftest import clear_page_cache, redis_available, require_service
 from tests.workplaces.report_helpers import plan_with_action, submitted_report
 from workplaces import roles
 from workplaces.models import Employment, OrgUnit, RoleAssignment
@@ -33,10 +32,10 @@ URL = "/dashboard/"
 @pytest.fixture(autouse=True)
 def empty_page_cache():
     """Every test starts with an empty, working page cache."""
-    caches[page_cache.ALIAS].clear()
+    clear_page_cache()
     page_cache._paused_until = 0.0
     yield
-    caches[page_cache.ALIAS].clear()
+    clear_page_cache()
     page_cache._paused_until = 0.0
 
 
