@@ -16,8 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from workplaces.plans import ConflictError
-from workplaces.reports import ReportConflictError, ReportSubmittedError
+from plans.services import ConflictError, ReportSubmittedError
 
 
 class Conflict(exceptions.APIException):
@@ -70,9 +69,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
-    elif isinstance(exc, ConflictError | ReportConflictError):
-        current = getattr(exc, "version", None)
-        exc = Conflict(current_version=current)
+    elif isinstance(exc, ConflictError):
+        exc = Conflict(current_version=exc.version)
     elif isinstance(exc, ReportSubmittedError):
         exc = Conflict(_("The report is submitted and read-only until HR reopens it."))
     elif isinstance(exc, RequestDataTooBig):

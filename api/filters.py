@@ -10,9 +10,11 @@ from django_filters import rest_framework as filters
 from django_filters.widgets import BaseCSVWidget
 
 from goals.models import Goal, Strategy, SubMeasure
+from hr.models import ImportJob
 from measures import periods as P
 from measures.models import Granularity, Indicator, IndicatorValue, Target
-from workplaces.models import Action, ActionPlan, ImportJob, OrgUnit, OrgUnitClosure, TertialReport
+from org.models import OrgUnit, OrgUnitClosure
+from plans.models import Action, ActionPlan, TertialReport
 
 
 class IdFilter(filters.NumberFilter):

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from workplaces.models import OrgUnit
+from org.models import OrgUnit
 
 TOKEN_PREFIX = "stg_"  # noqa: S105 (a prefix, not a secret)
 

@@ -1,6 +1,6 @@
 """What an API request may see and do: the web's access gate, narrowed by the token.
 
-The rules are those of ``workplaces.access`` for the acting user (a token acts as its
+The rules are those of ``org.access`` for the acting user (a token acts as its
 user). A token limited to units sees only their subtrees; a read-only token writes
 nothing. Session requests (the browser) have the user's full rights.
 """
@@ -8,8 +8,8 @@ nothing. Session requests (the browser) have the user's full rights.
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
-from workplaces import access
-from workplaces.models import OrgUnit, OrgUnitClosure
+from org import access
+from org.models import OrgUnit, OrgUnitClosure
 
 from .models import ApiToken
 

@@ -1,7 +1,7 @@
 """Representations of the API. Units are named by code, indicators and strategies by slug.
 
-Writes go through the same services as the forms (``workplaces.plans``,
-``workplaces.reports``); these serializers only check the shape of the input.
+Writes go through the same services as the forms (``plans.services``); these
+serializers only check the shape of the input.
 """
 
 from typing import Any
@@ -11,10 +11,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from goals.models import Goal, GoalItem, Strategy, SubMeasure
+from hr.models import ImportJob
 from measures.models import Granularity, Indicator, Target
 from measures.selectors import EXPORT_FIELDS
 from measures.status import Status
-from workplaces.models import Action, ActionPlan, ImportJob, OrgUnit, TertialReport
+from org.models import OrgUnit
+from plans.models import Action, ActionPlan, TertialReport
 
 
 class StrategySerializer(serializers.ModelSerializer):

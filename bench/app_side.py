@@ -71,8 +71,8 @@ def session() -> dict[str, Any]:
     from django.db.models import Count
     from django.test import Client
 
-    from workplaces.models import OrgUnit, OrgUnitClosure
-    from workplaces.roles import HR
+    from org.models import OrgUnit, OrgUnitClosure
+    from org.roles import HR
 
     user, _ = get_user_model().objects.get_or_create(username="bench-hr")
     user.groups.add(Group.objects.get(name=HR))
@@ -163,7 +163,7 @@ def subset(end: str) -> dict[str, Any]:
 
     from measures import engine
     from measures import periods as P
-    from measures.sql import dialect_for
+    from strategi.db import dialect_for
 
     today = timezone.localdate()
     default = engine.default_range(today)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workplaces.demo_data import (
+from demo.generator import (
     ABSENCES_FILE,
     EMPLOYMENTS_FILE,
     ORGUNITS_FILE,

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 
-from strategi.upsert import upsert_changed
+from strategi.db import upsert_changed
 
 from .models import Goal, GoalItem, Strategy, SubMeasure, Value
 

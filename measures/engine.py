@@ -1,7 +1,7 @@
 """The indicator engine: every computed indicator of spec/indicators.md, set-based.
 
 Each indicator family is one or two SQL statements that aggregate in the database
-(SQLite and PostgreSQL alike, see ``measures.sql``) and return one row per org unit
+(SQLite and PostgreSQL alike, see ``strategi.db``) and return one row per org unit
 (over its subtree, via the closure table) and period. Python only turns those
 aggregates into values, applies suppression and stores them. No loop runs over
 employees or days: working days are counted with two joins on the cumulative
@@ -31,13 +31,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from workplaces.models import AbsenceSpell, OrgUnit
-from workplaces.services import orgunit_tree_rebuild
+from hr.models import AbsenceSpell
+from org.models import OrgUnit
+from org.services import orgunit_tree_rebuild
+from strategi.db import Dialect, advisory_xact_lock, as_date, dialect_for
 
-from . import cache
 from . import periods as P
 from .models import CalendarDay, Indicator, IndicatorValue
-from .sql import Dialect, dialect_for
+from .signals import figures_changed
 
 INDICATORS_FILE = Path(__file__).resolve().parent / "data" / "indicators.json"
 
@@ -167,10 +168,6 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def _values_cte(name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple:
     """A ``name(columns) AS (VALUES …)`` common table expression with parameters."""
     placeholders = ", ".join("(" + ", ".join(["%s"] * len(columns)) + ")" for _ in rows)
@@ -211,7 +208,7 @@ def sick_leave_aggregates(d: Dialect, periods: Sequence[P.Period]) -> Aggregates
     owners_cte, owner_params = _values_cte(
         "owners",
         ["month", "label"],
-        [(m.label, owner) for m in months for owner in _period_owners(m) if owner in wanted],
+        [(m.label, owner) for m in months for owner in P.owners(m) if owner in wanted],
     )
     rollup = """
         SELECT c.ancestor_id, o.label, {sums}
@@ -310,12 +307,6 @@ def sick_leave_aggregates(d: Dialect, periods: Sequence[P.Period]) -> Aggregates
     return result
 
 
-def _period_owners(month: P.Period) -> tuple[str, str, str]:
-    """The labels of the month, tertial and year a month belongs to."""
-    number = month.start.month
-    return (month.label, f"{month.start.year}-T{(number - 1) // 4 + 1}", str(month.start.year))
-
-
 def sick_leave_persons(d: Dialect, periods: Sequence[P.Period]) -> dict[tuple[int, str], int]:
     """Distinct persons with possible days > 0 per unit subtree and period.
 
@@ -385,8 +376,8 @@ def sick_leave_persons(d: Dialect, periods: Sequence[P.Period]) -> dict[tuple[in
         ends[unit_id][index[hi_month]] += n
         if next_month is not None:
             # Both islands meet a period exactly when it holds the gap's two ends.
-            for owner in _period_owners(P.parse(hi_month)):
-                if owner in _period_owners(P.parse(next_month)):
+            for owner in P.owners(P.parse(hi_month)):
+                if owner in P.owners(P.parse(next_month)):
                     gaps[(unit_id, owner)] += n
     result: dict[tuple[int, str], int] = {}
     for unit_id in starts:
@@ -444,7 +435,7 @@ def position_aggregates(d: Dialect, dates: Sequence[dt.date]) -> dict[tuple[int,
     result: dict[tuple[int, dt.date], dict] = defaultdict(dict)
     for row in _fetch(persons_sql, params):
         unit_id, ref_date, headcount, full, position_sum, shift, shift_full, _ = row
-        result[(unit_id, _as_date(ref_date))].update(
+        result[(unit_id, as_date(ref_date))].update(
             headcount=headcount,
             full_time=full or 0,
             position_sum=float(position_sum or 0),
@@ -458,7 +449,7 @@ def position_aggregates(d: Dialect, dates: Sequence[dt.date]) -> dict[tuple[int,
         GROUP BY c.ancestor_id, a.ref_date
     """
     for unit_id, ref_date, fte in _fetch(fte_sql, params):
-        result[(unit_id, _as_date(ref_date))]["fte"] = float(fte or 0)
+        result[(unit_id, as_date(ref_date))]["fte"] = float(fte or 0)
     return result
 
 
@@ -861,8 +852,8 @@ def recompute_range(
         rows = _value_rows(figures, periods, indicators, timezone.now())
         result.counts = _store_values(rows, [p.label for p in periods])
     if result.counts["deleted"] and not result.counts["inserted"]:
-        # Only removals: nothing new for the page cache's data version to see.
-        cache.bump_version()
+        # Only removals: nothing new for the pages' data version to see.
+        figures_changed.send(sender=IndicatorValue)
     result.values_stored = len(rows)
     result.periods = len(periods)
     result.units = len({row[1] for row in rows})
@@ -876,14 +867,11 @@ RECOMPUTE_WORK_MEM = "64MB"
 
 
 def _lock(key: int) -> None:
-    """PostgreSQL: wait for, then hold until commit, the recompute lock ``key``.
+    """Wait for, then hold until commit, the recompute lock ``key``.
 
     Key 0 guards ``recompute_prepare``; a year's number guards that year's values.
-    SQLite writes one transaction at a time anyway.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_ID, key])
+    advisory_xact_lock(RECOMPUTE_LOCK_ID, key)
 
 
 _VALUE_COLUMNS = (

@@ -9,7 +9,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 
 from .models import IndicatorValue
-from .selectors import EXPORT_FIELDS, Dashboard
+from .selectors import EXPORT_FIELDS
 from .status import TargetResolver, evaluate
 
 
@@ -24,9 +24,19 @@ def format_number(number: float | int | None) -> str:
 
 # The stored columns an export record is made of (``values()`` names).
 RECORD_COLUMNS = (
-    "indicator_id", "unit_id", "period_end", "indicator__slug", "unit__code", "period",
-    "granularity", "value", "numerator", "denominator", "n_persons", "suppressed",
-)  # fmt: skip
+    "indicator_id",
+    "unit_id",
+    "period_end",
+    "indicator__slug",
+    "unit__code",
+    "period",
+    "granularity",
+    "value",
+    "numerator",
+    "denominator",
+    "n_persons",
+    "suppressed",
+)
 
 
 def export_record(value: IndicatorValue, resolver: TargetResolver) -> dict[str, Any]:
@@ -73,7 +83,8 @@ def export_record_from_row(row: Mapping[str, Any], resolver: TargetResolver) -> 
     }
 
 
-def _csv_cells(record: dict[str, Any], fields: Sequence[str] = EXPORT_FIELDS) -> list[str]:
+def csv_cells(record: dict[str, Any], fields: Sequence[str] = EXPORT_FIELDS) -> list[str]:
+    """A record's cells in the export format: ``true``/``false``, full-precision numbers."""
     cells = []
     for name in fields:
         item = record[name]
@@ -92,7 +103,7 @@ def write_csv(values: Iterable[IndicatorValue], stream: IO[str]) -> int:
     writer.writerow(EXPORT_FIELDS)
     count = 0
     for value in values:
-        writer.writerow(_csv_cells(export_record(value, resolver)))
+        writer.writerow(csv_cells(export_record(value, resolver)))
         count += 1
     return count
 
@@ -104,7 +115,7 @@ def csv_lines(values: Iterable[IndicatorValue], *, rows_per_chunk: int = 1000) -
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_FIELDS)
     for count, value in enumerate(values, start=1):
-        writer.writerow(_csv_cells(export_record(value, resolver)))
+        writer.writerow(csv_cells(export_record(value, resolver)))
         if count % rows_per_chunk == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -129,74 +140,6 @@ def write_xlsx(values: Iterable[IndicatorValue], stream: IO[bytes]) -> int:
     for value in values:
         record = export_record(value, resolver)
         sheet.append([record[name] for name in EXPORT_FIELDS])
-        count += 1
-    workbook.save(stream)
-    return count
-
-
-# --- The dashboard's view (same filters as the page) ---------------------------------
-
-DASHBOARD_EXPORT_FIELDS = (
-    "unit",
-    "unit_name",
-    "level",
-    "indicator",
-    "indicator_name",
-    "period",
-    "value",
-    "n_persons",
-    "suppressed",
-    "target",
-    "status",
-    "last_year_value",
-)
-
-
-def dashboard_records(dashboard: Dashboard | None) -> Iterator[dict[str, Any]]:
-    """One record per unit × indicator of the dashboard, in tree order.
-
-    A unit without a stored value has an empty value and status ``none``; last year's
-    value is empty where it was not stored or was suppressed. No dashboard (nothing
-    stored yet): no records.
-    """
-    for row in dashboard.rows if dashboard else []:
-        for cell in row.cells:
-            current = cell.current
-            stored = current.value if current else None
-            yield {
-                "unit": row.unit.code,
-                "unit_name": row.unit.name,
-                "level": row.unit.level,
-                "indicator": cell.indicator.slug,
-                "indicator_name": cell.indicator.name,
-                "period": dashboard.period.label,
-                "value": stored.value if stored else None,
-                "n_persons": stored.n_persons if stored else None,
-                "suppressed": stored.suppressed if stored else False,
-                "target": current.target.value if current and current.target else None,
-                "status": current.status.value if current else "none",
-                "last_year_value": cell.last_year.value if cell.last_year else None,
-            }
-
-
-def write_dashboard_csv(dashboard: Dashboard | None, stream: IO[str]) -> int:
-    """The dashboard export as CSV (numbers as in the spec's export format)."""
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(DASHBOARD_EXPORT_FIELDS)
-    count = 0
-    for record in dashboard_records(dashboard):
-        writer.writerow(_csv_cells(record, DASHBOARD_EXPORT_FIELDS))
-        count += 1
-    return count
-
-
-def write_dashboard_xlsx(dashboard: Dashboard | None, stream: IO[bytes]) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(dashboard.period.label if dashboard else "dashboard")
-    sheet.append(list(DASHBOARD_EXPORT_FIELDS))
-    count = 0
-    for record in dashboard_records(dashboard):
-        sheet.append([record[name] for name in DASHBOARD_EXPORT_FIELDS])
         count += 1
     workbook.save(stream)
     return count

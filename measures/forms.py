@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from goals.models import Goal, SubMeasure
-from workplaces.models import OrgUnit
+from org.models import OrgUnit
 
 from .models import Indicator
 
@@ -92,13 +92,16 @@ class ReportedIndicatorForm(forms.Form):
     @classmethod
     def for_indicator(cls, indicator: Indicator, **kwargs: object) -> "ReportedIndicatorForm":
         """The form filled in with a stored indicator (for editing)."""
-        initial = {
-            name: getattr(indicator, name)
-            for name in (
-                "slug", "name", "description", "unit_of_measure", "direction",
-                "scale_min", "scale_max",
-            )
-        }  # fmt: skip
+        names = (
+            "slug",
+            "name",
+            "description",
+            "unit_of_measure",
+            "direction",
+            "scale_min",
+            "scale_max",
+        )
+        initial = {name: getattr(indicator, name) for name in names}
         initial["goals"] = list(indicator.goals.all())
         initial["sub_measures"] = list(indicator.sub_measures.all())
         return cls(initial=initial, **kwargs)

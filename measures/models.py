@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from goals.models import Goal, SubMeasure
-from workplaces.models import OrgUnit
+from org.models import OrgUnit
 
 
 class Indicator(models.Model):

@@ -37,6 +37,31 @@ class Period:
         return self.start - dt.timedelta(days=1)
 
 
+def tertial_number(day: dt.date) -> int:
+    """The tertial (1–3) that ``day`` lies in: T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec."""
+    return (day.month - 1) // 4 + 1
+
+
+def tertial_of(day: dt.date) -> tuple[int, int]:
+    """The (year, tertial) that ``day`` lies in."""
+    return day.year, tertial_number(day)
+
+
+def tertial_before(year: int, number: int) -> tuple[int, int]:
+    """The (year, tertial) before tertial ``number`` of ``year``."""
+    return (year - 1, 3) if number == 1 else (year, number - 1)
+
+
+def tertial_after(year: int, number: int) -> tuple[int, int]:
+    """The (year, tertial) after tertial ``number`` of ``year``."""
+    return (year + 1, 1) if number == 3 else (year, number + 1)
+
+
+def last_ended_tertial(today: dt.date) -> tuple[int, int]:
+    """The latest tertial that has ended before ``today``."""
+    return tertial_before(*tertial_of(today))
+
+
 def month(year: int, number: int) -> Period:
     last = calendar.monthrange(year, number)[1]
     return Period(
@@ -53,6 +78,28 @@ def tertial(year: int, number: int) -> Period:
 
 def year(number: int) -> Period:
     return Period(dt.date(number, 1, 1), dt.date(number, 12, 31), YEAR, str(number))
+
+
+def starting(granularity: str, start: dt.date) -> Period:
+    """The period of ``granularity`` that contains ``start`` (usually its first day)."""
+    if granularity == MONTH:
+        return month(start.year, start.month)
+    if granularity == TERTIAL:
+        return tertial(start.year, tertial_number(start))
+    if granularity == YEAR:
+        return year(start.year)
+    raise ValueError(f"unknown granularity {granularity!r}")
+
+
+def same_period_last_year(period: Period) -> Period:
+    """2024-03 → 2023-03, 2024-T2 → 2023-T2, 2024 → 2023."""
+    return starting(period.granularity, period.start.replace(year=period.start.year - 1))
+
+
+def owners(month_period: Period) -> tuple[str, str, str]:
+    """The labels of a month, of its tertial and of its year."""
+    start = month_period.start
+    return (month_period.label, tertial(start.year, tertial_number(start)).label, str(start.year))
 
 
 def parse(label: str) -> Period:
@@ -85,7 +132,7 @@ def periods_covering(
     not ended by then is left out: a half-run year is not a year's figure.
     """
     months = list(months_between(first, last))
-    tertials = sorted({tertial(p.start.year, (p.start.month - 1) // 4 + 1) for p in months})
+    tertials = sorted({starting(TERTIAL, p.start) for p in months})
     years = sorted({year(p.start.year) for p in months})
     whole = [p for p in tertials + years if complete_until is None or p.end <= complete_until]
     return months + whole

@@ -5,14 +5,9 @@ Seeded definitions and their links to the strategy, targets, and reported values
 """
 
 import datetime as dt
-import io
-import statistics
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from random import Random
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -26,16 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals.models import Goal, SubMeasure
-from strategi.upsert import upsert_changed
-from workplaces.hr_import import reading
-from workplaces.hr_import.reading import ImportIssue, ImportSource, ReadResult, Table
-from workplaces.hr_import.validation import _DECIMAL
-from workplaces.models import OrgUnit
+from hr.services.reading import ImportIssue, ImportSource, RawRow, Table, read_one_table
+from hr.services.validation import parse_decimal
+from org.models import OrgUnit
+from strategi.db import upsert_changed
 
-from . import cache
 from . import periods as P
 from .engine import indicators_ensure, shipped_indicators
 from .models import Indicator, IndicatorValue, Target
+from .signals import figures_changed
 
 
 @dataclass
@@ -99,7 +93,7 @@ def indicators_load_seeded() -> IndicatorLoadResult:
         if link:
             result.links += _indicator_link(indicator, spec["follows"])
     # Names and goal links leave no trace in the pages' data version.
-    transaction.on_commit(cache.bump_version)
+    transaction.on_commit(lambda: figures_changed.send(sender=Indicator))
     return result
 
 
@@ -188,9 +182,12 @@ def targets_seed_strategy(*, root: OrgUnit | None = None) -> int:
     for slug, comparator, value, margin in STRATEGY_TARGETS:
         if not Target.objects.filter(indicator=indicators[slug], unit=root).exists():
             target_save(
-                indicator=indicators[slug], unit=root, comparator=comparator, value=value,
+                indicator=indicators[slug],
+                unit=root,
+                comparator=comparator,
+                value=value,
                 margin=margin,
-            )  # fmt: skip
+            )
             created += 1
     return created
 
@@ -308,12 +305,14 @@ def reported_indicator_save(
     indicator.save()
     indicator.goals.set(goals)
     indicator.sub_measures.set(sub_measures)
-    transaction.on_commit(cache.bump_version)
+    transaction.on_commit(lambda: figures_changed.send(sender=Indicator))
     return indicator
 
 
 @dataclass(frozen=True)
-class _ReportedEntry:
+class ReportedEntry:
+    """One reported value to store: indicator, unit, period and the value."""
+
     indicator: Indicator
     unit_id: int
     period: P.Period
@@ -327,10 +326,13 @@ class ReportedStoreCounts:
     unchanged: int = 0
 
 
-def _reported_values_store(
-    entries: Sequence[_ReportedEntry], *, by: AbstractBaseUser | None
+@transaction.atomic
+def reported_values_store(
+    entries: Sequence[ReportedEntry], *, by: AbstractBaseUser | None
 ) -> ReportedStoreCounts:
-    """Upsert on (indicator, unit, granularity, period); an unchanged value keeps its author.
+    """Store checked reported values: upsert by (indicator, unit, granularity, period).
+
+    An unchanged value keeps its author.
 
     Only reported indicators get here, and the engine replaces computed values only,
     so a recompute never touches these rows.
@@ -406,8 +408,8 @@ def reported_value_save(
         errors["value"] = capfirst(problem)
     if errors or parsed is None:
         raise ValidationError(errors)
-    _reported_values_store(
-        [_ReportedEntry(indicator=indicator, unit_id=unit.pk, period=parsed, value=value)], by=by
+    reported_values_store(
+        [ReportedEntry(indicator=indicator, unit_id=unit.pk, period=parsed, value=value)], by=by
     )
     return IndicatorValue.objects.get(
         indicator=indicator, unit=unit, granularity=parsed.granularity, period=parsed.label
@@ -442,9 +444,8 @@ def reported_values_import(
     ``reported_value_save``.
     """
     result = ReportedImportResult(file=source.name)
-    read = ReadResult()
-    table = _reported_table_read(source, read)
-    result.errors += read.errors
+    table, problems = read_one_table(source, kind="values")
+    result.errors += problems
     if table is None:
         return result
     result.rows = len(table.rows)
@@ -459,7 +460,7 @@ def reported_values_import(
     if result.errors:
         return result
     with transaction.atomic():
-        counts = _reported_values_store(entries, by=by)
+        counts = reported_values_store(entries, by=by)
     result.created, result.updated, result.unchanged = (
         counts.created,
         counts.updated,
@@ -468,70 +469,7 @@ def reported_values_import(
     return result
 
 
-def _reported_table_read(source: ImportSource, read: ReadResult) -> Table | None:
-    data = source.content
-    if isinstance(data, Path):
-        try:
-            data = data.read_bytes()
-        except OSError as exc:
-            read.errors.append(
-                ImportIssue(
-                    source.name,
-                    None,
-                    "",
-                    _("cannot read the file (%(error)s).")
-                    % {"error": exc.strerror or exc.__class__.__name__},
-                )
-            )
-            return None
-    if Path(source.name).suffix.lower() == ".xlsx":
-        return _reported_sheet_read(source.name, data, read)
-    return reading._read_csv("values", source.name, data, read)
-
-
-def _reported_sheet_read(name: str, data: bytes, read: ReadResult) -> Table | None:
-    """The one sheet of a workbook that holds data, read with the HR import's cell rules."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        read.errors.append(
-            ImportIssue(
-                name, None, "", _("the file is not an Excel workbook (.xlsx) that can be read.")
-            )
-        )
-        return None
-    sheets = []
-    try:
-        for sheet in workbook.worksheets:
-            records = [
-                (number, [reading._cell_text(cell) for cell in row])
-                for number, row in enumerate(sheet.iter_rows(min_row=1), start=1)
-            ]
-            if any(any(value.strip() for value in values) for _line, values in records):
-                sheets.append((sheet.title, records))
-    finally:
-        workbook.close()
-    if len(sheets) > 1:
-        read.errors.append(
-            ImportIssue(
-                name,
-                None,
-                "",
-                _("the workbook has data on more than one sheet (%(sheets)s): use one sheet.")
-                % {"sheets": ", ".join(title for title, _records in sheets)},
-            )
-        )
-        return None
-    if not sheets:
-        return reading._table("values", name, [], read)
-    title, records = sheets[0]
-    return reading._table("values", f"{name}[{title}]", records, read)
-
-
-def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[_ReportedEntry]:
+def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[ReportedEntry]:
     """Typed entries of the rows; every problem of every row is added to ``errors``."""
     indicators = {
         i.slug: i
@@ -545,7 +483,7 @@ def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[_Repor
         ).values_list("code", "pk")
     )
     problems: dict[int, list[ImportIssue]] = defaultdict(list)
-    entries: dict[int, _ReportedEntry] = {}
+    entries: dict[int, ReportedEntry] = {}
     lines_of: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for row in table.rows:
         rejected = problems[row.line]
@@ -576,11 +514,11 @@ def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[_Repor
 
 def _reported_row_check(
     file: str,
-    row: reading.RawRow,
+    row: RawRow,
     indicators: dict[str, Indicator],
     units: dict[str, int],
     rejected: list[ImportIssue],
-) -> _ReportedEntry | None:
+) -> ReportedEntry | None:
     """One row: its problems go to ``rejected``; the entry when its key columns are good.
 
     An entry is returned even when only the value is bad, so that duplicates are found.
@@ -617,71 +555,14 @@ def _reported_row_check(
             period = _period_parse(text["period"])
         except ValueError as exc:
             reject("period", str(exc))
-    number = float("nan")
-    if text["value"] and not _DECIMAL.fullmatch(text["value"]):
+    number = parse_decimal(text["value"]) if text["value"] else float("nan")
+    if number is None:
+        number = float("nan")
         reject("value", _("“%(value)s” is not a number.") % {"value": text["value"]})
     elif text["value"]:
-        number = float(text["value"].replace(",", "."))
         problem = indicator and _scale_problem(indicator, number, shown=text["value"])
         if problem:
             reject("value", problem)
     if indicator is None or unit_id is None or period is None:
         return None
-    return _ReportedEntry(indicator=indicator, unit_id=unit_id, period=period, value=number)
-
-
-# --- Demo -----------------------------------------------------------------------------
-
-# Typical 10-faktor scores (1–5) of Norwegian municipalities; the demo varies around them.
-TIFAKTOR_DEMO_LEVELS = {
-    "tifaktor_indre_motivasjon": 4.2,
-    "tifaktor_mestringstro": 4.1,
-    "tifaktor_autonomi": 4.0,
-    "tifaktor_bruk_av_kompetanse": 4.2,
-    "tifaktor_mestringsorientert_ledelse": 3.95,
-    "tifaktor_rolleklarhet": 4.15,
-    "tifaktor_relevant_kompetanseutvikling": 3.9,
-    "tifaktor_fleksibilitetsvilje": 4.15,
-    "tifaktor_mestringsklima": 4.05,
-    "tifaktor_prososial_motivasjon": 4.3,
-}
-TIFAKTOR_DEMO_RANGE = (3.8, 4.4)
-
-
-def tifaktor_survey_year(today: dt.date) -> int:
-    """The year of the last 10-faktor survey: it runs in January and February."""
-    return today.year if today.month >= 3 else today.year - 1
-
-
-@transaction.atomic
-def reported_demo_values(
-    *, seed: int, year: int | None = None, today: dt.date | None = None
-) -> int:
-    """Plausible 10-faktor scores for every virksomhet and the root, for one survey year.
-
-    The year is ``year`` or the last survey year; scores lie in 3.8–4.4, vary by unit
-    and factor, and are the same for the same seed and units. The root's score is the
-    mean of the virksomheter. Returns the number of values written or confirmed.
-    """
-    if Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS).count() < len(TIFAKTOR_DEMO_LEVELS):
-        indicators_load_seeded()
-    indicators = {i.slug: i for i in Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS)}
-    period = P.year(year or tifaktor_survey_year(today or timezone.localdate()))
-    low, high = TIFAKTOR_DEMO_RANGE
-    rng = Random(seed)  # noqa: S311 - synthetic demo data, not security
-    scores: dict[str, list[float]] = defaultdict(list)
-    entries = []
-    enterprises = OrgUnit.objects.filter(level=OrgUnit.Level.ENTERPRISE).order_by("code")
-    for unit_id in enterprises.values_list("pk", flat=True):
-        unit_offset = rng.uniform(-0.15, 0.15)
-        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
-            score = round(min(high, max(low, level + unit_offset + rng.uniform(-0.12, 0.12))), 1)
-            scores[slug].append(score)
-            entries.append(_ReportedEntry(indicators[slug], unit_id, period, score))
-    root = OrgUnit.objects.filter(parent=None).order_by("code").first()
-    if root is not None:
-        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
-            score = round(statistics.fmean(scores[slug]), 1) if scores[slug] else round(level, 1)
-            entries.append(_ReportedEntry(indicators[slug], root.pk, period, score))
-    _reported_values_store(entries, by=None)
-    return len(entries)
+    return ReportedEntry(indicator=indicator, unit_id=unit_id, period=period, value=number)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from workplaces.models import OrgUnitClosure
+from org.models import OrgUnitClosure
 
 from .models import Target
 

@@ -15,6 +15,10 @@ from typing import Any
 from celery import chord, shared_task
 from django.utils import timezone
 
+from hr.models import ImportJob
+from hr.services import import_job_recompute_pending_set
+from strategi.celery import enqueue_on_commit
+
 from . import periods as P
 from .engine import RecomputeResult, recompute_plan, recompute_prepare, recompute_range
 
@@ -75,3 +79,23 @@ def recompute_recent(months: int = 2) -> dict[str, Any]:
     for _ in range(months - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
     return recompute_range(start=start.strftime("%Y-%m"), within_data=True).as_dict()
+
+
+def recompute_enqueue(*, job: ImportJob) -> None:
+    """Queue the recompute of the months an import changed, once it is committed.
+
+    The one way a recompute is asked for: when the task queue cannot be reached, the
+    job is marked ``recompute_pending`` and ``hr.tasks.requeue_pending`` asks again.
+    """
+    if job.first_month_touched is None:
+        return
+    enqueue_on_commit(
+        recompute,
+        start=job.first_month_touched.strftime("%Y-%m"),
+        on_unreachable=lambda: import_job_recompute_pending_set(job=job),
+    )
+
+
+def recompute_after_hr_change(sender: object, *, job: ImportJob, **kwargs: object) -> None:
+    """Receiver of ``hr.signals.hr_data_changed`` (connected in ``MeasuresConfig.ready``)."""
+    recompute_enqueue(job=job)

@@ -76,10 +76,18 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The project's apps, in the order imports may go (DESIGN.md): each may import
+    # those above it, never those below.
     "goals",
+    "org",
+    "hr",
     "measures",
-    "workplaces",
+    "plans",
+    "dashboards",
     "api",
+    "demo",
+    # Only the migrations of the former app that org, hr and plans came from.
+    "workplaces",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "strategi.context_processors.roles",
+                "org.context_processors.roles",
             ],
         },
     },
@@ -167,6 +175,11 @@ STORAGES = {
 # Values built from fewer persons than this are withheld (spec: Privacy).
 SUPPRESSION_MIN_PERSONS = int(os.environ.get("SUPPRESSION_MIN_PERSONS", "5"))
 
+# --- History (django-simple-history) -------------------------------------------------
+# The admin shows old versions but never saves one back: every write goes through the
+# services (strategi/admin.py). https://django-simple-history.readthedocs.io/
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- Forms ------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -213,15 +226,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "ActionStatusEnum": "workplaces.models.Action.Status",
-        "ImportJobStatusEnum": "workplaces.models.ImportJob.Status",
+        "ActionStatusEnum": "plans.models.Action.Status",
+        "ImportJobStatusEnum": "hr.models.ImportJob.Status",
         "ValueStatusEnum": "measures.status.Status",
     },
 }
 
 # --- Caches -----------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/cache/
-# "pages": rendered parts of the dashboard and unit pages (measures/cache.py), keyed by
+# "pages": rendered parts of the dashboard and unit pages (dashboards/cache.py), keyed by
 # a data version read from the database, so a change shows on the next request. With
 # REDIS_URL it is Redis, shared by every process; without it, each process has its own.
 # "default" stays per-process memory (e.g. the API's throttling).
@@ -233,7 +246,7 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _PAGE_CACHE_REDIS,
             "KEY_PREFIX": "strategi",
-            # A page must answer when Redis is down or hangs (measures/cache.py then
+            # A page must answer when Redis is down or hangs (dashboards/cache.py then
             # leaves the cache alone for a while).
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -288,7 +301,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # refused), about 12 s when it hangs (redis-py's own retries of a 3 s timeout), instead
 # of Celery's default of about 20 s (the result store retries 20 times, a second
 # apart) or forever. Callers handle the error: the HR import marks its recompute
-# pending and workplaces.tasks.requeue_pending_recomputes queues it later.
+# pending and hr.tasks.requeue_pending queues it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -311,17 +324,13 @@ CELERY_BEAT_SCHEDULE = {
     # Tertial report reminders: on the 28th-31st of April, August and December; the task
     # sends only on the tertial's last day (crontab has no "last day of the month").
     "tertial-report-reminders": {
-        "task": "workplaces.tasks.tertial_report_reminders",
+        "task": "plans.tasks.tertial_report_reminders",
         "schedule": crontab(hour=7, minute=0, day_of_month="28-31", month_of_year="4,8,12"),
     },
-    # The recompute of an import made while Redis was unreachable.
-    "requeue-pending-recomputes": {
-        "task": "workplaces.tasks.requeue_pending_recomputes",
-        "schedule": 5 * 60,
-    },
-    # API uploads that no worker has started (the queue was down when they came).
-    "requeue-queued-imports": {
-        "task": "api.tasks.import_jobs_requeue",
+    # What could not be queued while Redis was unreachable: the recompute of an
+    # import, and API uploads that no worker has started.
+    "requeue-pending": {
+        "task": "hr.tasks.requeue_pending",
         "schedule": 5 * 60,
     },
 }

@@ -1,3 +1,5 @@
+"""The site's URLs: each app's own ``urls`` module, the login, the API and the admin."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,11 +9,12 @@ from goals import views as goal_views
 urlpatterns = [
     path("", goal_views.home, name="home"),
     path("strategies/", include("goals.urls")),
-    path("", include("workplaces.urls")),
-    # Indicator pages: each area has its own URL module (dashboard, unit pages, reported).
-    path("", include("measures.urls_dashboard")),
-    path("", include("measures.urls_units")),
-    path("", include("measures.urls_reported")),
+    # Each app's pages, under the paths they have always had.
+    path("", include("org.urls")),
+    path("", include("hr.urls")),
+    path("", include("measures.urls")),
+    path("", include("plans.urls")),
+    path("", include("dashboards.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -7,8 +7,8 @@ import pytest
 
 from goals.models import Strategy
 from goals.tasks import load_seeded_strategies
+from hr.services import ImportSource, hr_import
 from measures.models import IndicatorValue
-from workplaces.hr_import import ImportSource, hr_import
 
 
 def test_a_real_worker_runs_a_task_from_redis(celery_worker_process):

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.tokens import token_create
+from api.services import token_create
 from measures import periods as P
 from measures.models import Indicator, IndicatorValue
 from measures.services import indicators_load_seeded, target_save
-from tests.workplaces.plan_helpers import World, build_world
+from tests.plans.plan_helpers import World, build_world
 
 
 @dataclass

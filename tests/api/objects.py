@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
+from hr.models import ImportJob
+from plans import services
+from plans.models import Action, ActionPlan, TertialReport
 from tests.api.helpers import ApiWorld
-from workplaces import plans, reports
-from workplaces.models import Action, ActionPlan, ImportJob, TertialReport
 
 YEAR = 2025
 
@@ -23,11 +24,11 @@ def build_plan_objects(world: ApiWorld) -> PlanObjects:
     plan_of, action_of, report_of = {}, {}, {}
     for code in ("V1", "V2"):
         unit = world.units[code]
-        plan_of[code] = plans.plan_get_or_create(unit=unit, year=YEAR, by=hr)
-        action_of[code] = plans.action_create(
+        plan_of[code] = services.plan_get_or_create(unit=unit, year=YEAR, by=hr)
+        action_of[code] = services.action_create(
             plan=plan_of[code], by=hr, goal=goal, title=f"Tiltak {code}"
         )
-        report_of[code] = reports.report_get_or_create(unit=unit, year=YEAR, tertial=1, by=hr)
+        report_of[code] = services.report_get_or_create(unit=unit, year=YEAR, tertial=1, by=hr)
     job = ImportJob.objects.create(
         user=None, source=ImportJob.Source.COMMAND, status=ImportJob.Status.SUCCEEDED
     )

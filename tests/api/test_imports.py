@@ -17,20 +17,14 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from api.tasks import import_job_run, import_jobs_requeue
-from api.tokens import token_create
+from api.services import token_create
+from hr.models import AbsenceSpell, Employment, ImportJob, ImportJobFile
+from hr.services import ImportIssue
+from hr.tasks import import_job_run, requeue_pending
+from org import roles
+from org.models import OrgUnit, RoleAssignment
 from strategi.celery import app as celery_app
-from tests.workplaces.plan_helpers import user
-from workplaces import roles
-from workplaces.hr_import import ImportIssue
-from workplaces.models import (
-    AbsenceSpell,
-    Employment,
-    ImportJob,
-    ImportJobFile,
-    OrgUnit,
-    RoleAssignment,
-)
+from tests.plans.plan_helpers import user
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "spec_example"
 KINDS = ("orgunits", "employments", "absences")
@@ -164,7 +158,7 @@ def test_the_sweep_queues_again_only_jobs_left_waiting(db, eager):
     fresh = queued_job(minutes_ago=1)
     stale = queued_job(minutes_ago=10)
 
-    assert import_jobs_requeue() == 1
+    assert requeue_pending()["imports"] == 1
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -172,7 +166,7 @@ def test_the_sweep_queues_again_only_jobs_left_waiting(db, eager):
     assert stale.counts["employments.csv"]["created"] == 8
     assert fresh.status == "queued"
     assert set(ImportJobFile.objects.values_list("job_id", flat=True)) == {fresh.pk}
-    assert import_jobs_requeue() == 0
+    assert requeue_pending()["imports"] == 0
 
 
 def command_problems(tmp_path: Path, monkeypatch, files: dict[str, str]) -> list[str]:

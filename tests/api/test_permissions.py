@@ -1,6 +1,6 @@
 """Who may read and change what through the API: every endpoint × every kind of caller.
 
-The rules are those of ``workplaces.access`` for the acting user, narrowed by the token
+The rules are those of ``org.access`` for the acting user, narrowed by the token
 (units, read-only). K → HV → V1, V2; A1 is below V1. Objects (plans, actions, tertial
 reports) exist for V1 and V2.
 """
@@ -8,8 +8,8 @@ reports) exist for V1 and V2.
 import pytest
 
 from measures.models import Indicator, IndicatorValue, Target
+from plans.models import Action, ActionPlan, TertialReport
 from tests.api.objects import YEAR
-from workplaces.models import Action, ActionPlan, TertialReport
 
 ALL = {"K", "HV", "V1", "V2", "A1"}
 OWN = {"V1", "A1"}
@@ -174,7 +174,7 @@ def test_every_endpoint_refuses_missing_and_bad_credentials_with_401(world, obje
 
 def test_a_revoked_token_is_refused_at_once(world):
     from api.models import ApiToken
-    from api.tokens import token_revoke
+    from api.services import token_revoke
 
     client = world.client("token-read")
     assert client.get("/api/v1/units/").status_code == 200
@@ -449,11 +449,11 @@ def test_tertial_reports_are_written_and_submitted_only_in_editable_units(world,
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_only_hr_reopens_a_submitted_report(world, objects, caller):
-    from workplaces import reports
+    from plans import services
 
     hr = world.users["hr"]
     for report in objects.reports.values():
-        reports.report_submit(report=report, by=hr, version=report.version)
+        services.report_submit(report=report, by=hr, version=report.version)
     client = world.client(caller)
     for code, report in objects.reports.items():
         response = client.post(f"/api/v1/tertial-reports/{report.pk}/reopen/", format="json")

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from api.services import token_create
 from api.throttling import ClientRateThrottle
-from api.tokens import token_create
+from demo.services import demo_load
 from measures.engine import recompute_range
 from strategi.celery import app as celery_app
-from workplaces.demo import demo_load
 
 CHECKS = ",".join(
     [

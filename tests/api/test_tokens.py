@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken, token_hash
 from api.throttling import ClientRateThrottle
-from workplaces.models import Action
+from plans.models import Action
 
 KEY = re.compile(r"stg_[A-Za-z0-9_-]{43}")
 

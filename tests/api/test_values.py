@@ -13,8 +13,8 @@ from measures.exports import export_record
 from measures.models import Indicator, IndicatorValue
 from measures.selectors import indicator_value_list
 from measures.status import TargetResolver
-from workplaces.models import OrgUnit
-from workplaces.services import orgunit_tree_rebuild
+from org.models import OrgUnit
+from org.services import orgunit_tree_rebuild
 
 VALUES = "/api/v1/indicator-values/"
 

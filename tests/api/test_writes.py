@@ -8,8 +8,8 @@ is overwritten. The services' validation comes back as 400 with the fields.
 import pytest
 
 from goals.models import Strategy
+from plans.models import Action, ActionPlan, TertialReport
 from tests.api.objects import YEAR
-from workplaces.models import Action, ActionPlan, TertialReport
 
 ACTIONS = "/api/v1/actions/"
 

@@ -15,10 +15,10 @@ pytest.importorskip("duckdb")
 from bench import reference  # noqa: E402
 from bench.app_side import dump  # noqa: E402
 from bench.data import cut_month  # noqa: E402
+from demo.generator import generate_municipality  # noqa: E402
+from hr.services import ImportSource, hr_import  # noqa: E402
 from measures.engine import recompute_range  # noqa: E402
 from measures.models import IndicatorValue  # noqa: E402
-from workplaces.demo_data import generate_municipality  # noqa: E402
-from workplaces.hr_import import ImportSource, hr_import  # noqa: E402
 
 END = dt.date(2024, 12, 31)
 TODAY = dt.date(2025, 1, 15)  # the last complete month is 2024-12

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from api.models import ApiToken, token_hash
+from demo.services import demo_users_ensure
 from tests.measures.builders import build_units
-from workplaces.demo import demo_users_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.measures.dashboard_data import build_municipality, user_with_role
-from workplaces import roles
+from org import roles
+from tests.dashboards.dashboard_data import build_municipality, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

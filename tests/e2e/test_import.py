@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from workplaces.demo import demo_users_ensure
-from workplaces.models import AbsenceSpell, Employment, ImportJob, OrgUnit
+from demo.services import demo_users_ensure
+from hr.models import AbsenceSpell, Employment, ImportJob
+from org.models import OrgUnit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,9 +3,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from demo.services import demo_users_ensure
 from goals.models import Strategy
 from goals.services import strategies_load_seeded
-from workplaces.demo import demo_users_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

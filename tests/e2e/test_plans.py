@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from demo.services import demo_users_ensure
 from goals.services import strategies_load_seeded
+from org.models import RoleAssignment
+from plans.models import Action
 from tests.measures.builders import build_units
-from workplaces.demo import demo_users_ensure
-from workplaces.models import Action, RoleAssignment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,11 +3,11 @@
 import pytest
 from playwright.sync_api import expect
 
+from demo.services import demo_users_ensure
 from goals.services import strategies_load_seeded
 from measures.models import IndicatorValue
 from measures.services import indicators_load_seeded
 from tests.measures.builders import build_units
-from workplaces.demo import demo_users_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,9 +5,9 @@ from playwright.sync_api import expect
 
 from measures.engine import indicators_ensure
 from measures.services import target_save
-from tests.measures.unit_data import build_unit_tree, build_workplaces, user_with_role
-from workplaces import roles
-from workplaces.models import OrgUnit
+from org import roles
+from org.models import OrgUnit
+from tests.dashboards.unit_data import build_unit_tree, build_workplaces, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

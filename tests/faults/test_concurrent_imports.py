@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from tests.workplaces.hr_import_helpers import messages, snapshot
-from workplaces.demo_data import default_end_date, generate_municipality
-from workplaces.hr_import import ImportResult, ImportSource, hr_import
+from demo.generator import default_end_date, generate_municipality
+from hr.services import ImportResult, ImportSource, hr_import
+from tests.hr.hr_import_helpers import messages, snapshot
 
 from .conftest import require_shared_postgres
 

@@ -12,12 +12,13 @@ from django.conf import global_settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from hr.models import Employment, ImportJob
+from hr.tasks import requeue_pending
 from measures.models import IndicatorValue
+from org import roles
+from org.models import OrgUnit
 from tests.conftest import redis_available, require_service
-from tests.workplaces.hr_import_helpers import EXAMPLE, user_with_role
-from workplaces import roles
-from workplaces.models import Employment, ImportJob, OrgUnit
-from workplaces.tasks import requeue_pending_recomputes
+from tests.hr.hr_import_helpers import EXAMPLE, user_with_role
 
 from .conftest import (
     app_server,
@@ -86,15 +87,15 @@ def test_an_upload_while_redis_is_down_is_kept_and_recomputed_when_redis_is_back
     worker = start_worker(database=database, redis_url=private_redis.url)
     try:
         client = celery_client(private_redis.url)
-        queued = client.send_task("workplaces.tasks.requeue_pending_recomputes")
-        assert queued.get(timeout=60) == "2024-01"
+        queued = client.send_task("hr.tasks.requeue_pending")
+        assert queued.get(timeout=60) == {"imports": 0, "recompute_from": "2024-01"}
         stored = IndicatorValue.objects.filter(
             indicator__slug="sick_leave_pct", unit__code="K", period="2024-02"
         )
         wait_for(stored.exists, timeout=60, interval=0.3, what="the recompute")
         # A second run finds nothing pending.
-        again = client.send_task("workplaces.tasks.requeue_pending_recomputes")
-        assert again.get(timeout=60) is None
+        again = client.send_task("hr.tasks.requeue_pending")
+        assert again.get(timeout=60) == {"imports": 0, "recompute_from": None}
     finally:
         print(f"--- celery worker output ---\n{stop_process(worker)}")
 
@@ -105,12 +106,16 @@ def test_an_upload_while_redis_is_down_is_kept_and_recomputed_when_redis_is_back
 
 
 def test_the_periodic_task_queues_one_recompute_from_the_earliest_pending_month(
-    db, recomputes_discarded
+    db, recomputes_discarded, django_capture_on_commit_callbacks
 ):
     require_service(redis_available(), "Redis is not reachable (set REDIS_URL)")
     # Given two imports whose recompute could not be queued, and one whose could
-    for month, pending in [(dt.date(2024, 3, 1), True), (dt.date(2023, 11, 1), True),
-                           (dt.date(2020, 1, 1), False)]:  # fmt: skip
+    months = [
+        (dt.date(2024, 3, 1), True),
+        (dt.date(2023, 11, 1), True),
+        (dt.date(2020, 1, 1), False),
+    ]
+    for month, pending in months:
         ImportJob.objects.create(
             source=ImportJob.Source.COMMAND,
             status=ImportJob.Status.SUCCEEDED,
@@ -118,13 +123,15 @@ def test_the_periodic_task_queues_one_recompute_from_the_earliest_pending_month(
             recompute_pending=pending,
         )
 
-    # When the periodic task runs twice
-    first = requeue_pending_recomputes()
-    second = requeue_pending_recomputes()
+    # When the periodic task runs twice (each queues after its transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = requeue_pending()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = requeue_pending()
 
     # Then the first run queued one recompute from the earliest pending month, and
     # cleared the flags; the second found nothing
-    assert (first, second) == ("2023-11", None)
+    assert (first["recompute_from"], second["recompute_from"]) == ("2023-11", None)
     assert not ImportJob.objects.filter(recompute_pending=True).exists()
     messages = redis_available_client().lrange(recomputes_discarded, 0, -1)
     assert len(messages) == 1

@@ -18,11 +18,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from demo.generator import default_end_date, generate_municipality
+from hr.models import AbsenceSpell
 from measures.engine import recompute_range
 from measures.models import Indicator, IndicatorValue
 from tests.measures.builders import load_csv_folder
-from workplaces.demo_data import default_end_date, generate_municipality
-from workplaces.models import AbsenceSpell
 
 from .conftest import (
     celery_client,

@@ -1,6 +1,6 @@
 """Small HR data sets for engine tests, written straight to the models.
 
-The import (workplaces.hr_import) validates and writes real batches; these builders
+The import (hr.services) validates and writes real batches; these builders
 keep engine tests fast and focused, and let hypothesis create many small
 municipalities.
 """
@@ -9,8 +9,9 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from workplaces.models import AbsenceSpell, Employment, OrgUnit
-from workplaces.services import orgunit_tree_rebuild
+from hr.models import AbsenceSpell, Employment
+from org.models import OrgUnit
+from org.services import orgunit_tree_rebuild
 
 
 def _date(text: str) -> dt.date | None:

@@ -8,18 +8,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from demo.services import reported_demo_values, tifaktor_survey_year
 from goals.models import Goal
+from hr.services import ImportSource
 from measures.engine import indicators_ensure, recompute_range
 from measures.models import Indicator, IndicatorValue
 from measures.services import (
     indicators_load_seeded,
-    reported_demo_values,
     reported_indicator_save,
     reported_value_save,
     reported_values_import,
-    tifaktor_survey_year,
 )
-from workplaces.hr_import import ImportSource
 
 from .builders import build_units
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from goals.models import Goal
 from measures.models import Indicator, IndicatorValue
 from measures.services import indicators_load_seeded
-from tests.workplaces.hr_import_helpers import user_with_role
-from workplaces import roles
-from workplaces.models import RoleAssignment
+from org import roles
+from org.models import RoleAssignment
+from tests.hr.hr_import_helpers import user_with_role
 
 from .builders import build_units
 
@@ -65,11 +65,11 @@ def field_error(html: str, field: str) -> str:
 
 def test_the_routes_have_their_names(seeded):
     assert [
-        reverse("indicator-list"),
-        reverse("indicator-create"),
-        reverse("indicator-edit", args=[seeded["tifaktor_autonomi"].pk]),
-        reverse("reported-value-entry"),
-        reverse("reported-values-import"),
+        reverse("measures:indicator-list"),
+        reverse("measures:indicator-create"),
+        reverse("measures:indicator-edit", args=[seeded["tifaktor_autonomi"].pk]),
+        reverse("measures:reported-value-entry"),
+        reverse("measures:reported-values-import"),
     ] == [LIST, CREATE, edit_url(seeded["tifaktor_autonomi"]), ENTRY, IMPORT]
 
 

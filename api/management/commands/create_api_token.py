@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from api.tokens import token_create, units_from_codes
+from api.services import token_create, units_from_codes
 
 
 class Command(BaseCommand):

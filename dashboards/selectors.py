@@ -1,0 +1,523 @@
+"""Reads of the pages that show figures: the dashboard, unit pages, «Alt henger sammen»
+and the council's tertial report. They read stored values only (``measures``)."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from goals.models import Goal, Strategy
+from measures import periods as P
+from measures.formatting import decimals
+from measures.models import Indicator, IndicatorValue
+from measures.selectors import DASHBOARD_INDICATORS, ValueWithStatus, values_with_status
+from measures.status import Status, TargetResolver
+from org import access
+from org.models import OrgUnit, OrgUnitClosure
+from org.selectors import unit_ancestors
+
+from .projection import (
+    Projection,
+    Strength,
+    correlation_strength,
+    month_index,
+    month_start,
+    pearson,
+    project_target,
+)
+
+
+@dataclass(frozen=True)
+class DashboardCell:
+    """One indicator of one unit: this period's value with status, and last year's."""
+
+    indicator: Indicator
+    current: ValueWithStatus | None
+    last_year: IndicatorValue | None
+
+    @property
+    def trend(self) -> str | None:
+        """``up``, ``down`` or ``same`` against last year, at the precision shown.
+
+        None when either value is missing or suppressed.
+        """
+        if self.current is None or self.last_year is None:
+            return None
+        now, before = self.current.value.value, self.last_year.value
+        if now is None or before is None:
+            return None
+        places = decimals(self.indicator.unit_of_measure)
+        now, before = round(now, places), round(before, places)
+        if now > before:
+            return "up"
+        return "down" if now < before else "same"
+
+
+@dataclass
+class DashboardRow:
+    """A unit of the tree with its cells; ``depth`` counts from the top of the view.
+
+    ``shown``: the row is on the page (a top row, or its parent is shown and open);
+    only shown rows have cells. ``open``: the rows below it are shown.
+    """
+
+    unit: OrgUnit
+    depth: int
+    parent: "DashboardRow | None"
+    cells: list[DashboardCell]
+    children: list["DashboardRow"] = field(default_factory=list)
+    shown: bool = True
+    open: bool = True
+
+    def subtree(self) -> Iterator["DashboardRow"]:
+        """This row and every row below it, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.subtree()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: P.Period
+    last_year: P.Period
+    indicators: list[Indicator]
+    roots: list[DashboardRow]
+    resolver: TargetResolver
+
+    @property
+    def rows(self) -> list[DashboardRow]:
+        """Every row in tree order (each unit followed by the units below it)."""
+        return [row for root in self.roots for row in root.subtree()]
+
+    @property
+    def shown_rows(self) -> list[DashboardRow]:
+        """The rows on the page, in tree order."""
+        return [row for row in self.rows if row.shown]
+
+    def row_of(self, unit_id: int) -> DashboardRow | None:
+        """The row of the unit with primary key ``unit_id``, if it is in the view."""
+        return next((row for row in self.rows if row.unit.pk == unit_id), None)
+
+    @property
+    def has_values(self) -> bool:
+        """Whether any cell has a stored value for the period."""
+        return any(cell.current for row in self.rows for cell in row.cells)
+
+
+def dashboard_get(
+    *,
+    units: QuerySet[OrgUnit],
+    period: P.Period,
+    within: OrgUnit | None = None,
+    indicators: Sequence[str] = DASHBOARD_INDICATORS,
+    open_ids: Collection[int] | None = None,
+) -> Dashboard:
+    """The unit tree × key indicators for one period, with status and last year's value.
+
+    ``units`` are the units the user may see (``access.indicator_units``); ``within``
+    narrows them to one subtree. A unit whose parent is not shown becomes a root.
+    ``open_ids``: the units whose children are shown besides the roots' (None: every
+    row is shown). Values and targets are read for the shown rows only. Six queries
+    whatever the number of units: units, indicators, this period's values, last year's,
+    and the target resolver's two.
+    """
+    if within is not None:
+        subtree = OrgUnitClosure.objects.filter(ancestor=within).values("descendant_id")
+        units = units.filter(pk__in=subtree)
+    unit_list = list(units.order_by("code"))
+    indicator_list = list(Indicator.objects.filter(slug__in=indicators).order_by("order", "slug"))
+    last_year = P.same_period_last_year(period)
+
+    rows: dict[int, DashboardRow] = {
+        unit.pk: DashboardRow(unit=unit, depth=0, parent=None, cells=[]) for unit in unit_list
+    }
+    roots: list[DashboardRow] = []
+    # Parents sort before children only by chance of their codes, so link in two passes.
+    for unit in unit_list:
+        row = rows[unit.pk]
+        parent = rows.get(unit.parent_id) if unit.parent_id else None
+        if parent is None:
+            roots.append(row)
+        else:
+            row.parent = parent
+            parent.children.append(row)
+    shown_ids = []
+    for root in roots:
+        for row in root.subtree():
+            if row.parent is not None:
+                row.depth = row.parent.depth + 1
+                row.shown = row.parent.shown and row.parent.open
+                row.open = open_ids is None or row.unit.pk in open_ids
+            if row.shown:
+                shown_ids.append(row.unit.pk)
+
+    def values_of(of: P.Period) -> QuerySet[IndicatorValue]:
+        return IndicatorValue.objects.filter(
+            granularity=of.granularity,
+            period=of.label,
+            indicator__in=[i.pk for i in indicator_list],
+            unit__in=shown_ids,
+        )
+
+    resolver = TargetResolver(unit_ids=shown_ids)
+    current = {
+        (v.value.unit_id, v.value.indicator_id): v
+        for v in values_with_status(values_of(period), resolver=resolver)
+    }
+    previous = {(v.unit_id, v.indicator_id): v for v in values_of(last_year)}
+    for unit_id in shown_ids:
+        rows[unit_id].cells = [
+            DashboardCell(
+                indicator=indicator,
+                current=current.get((unit_id, indicator.pk)),
+                last_year=previous.get((unit_id, indicator.pk)),
+            )
+            for indicator in indicator_list
+        ]
+    return Dashboard(
+        period=period,
+        last_year=last_year,
+        indicators=indicator_list,
+        roots=roots,
+        resolver=resolver,
+    )
+
+
+@dataclass(frozen=True)
+class GoalIndicators:
+    """A goal of the strategy with the indicators that follow it, for one unit."""
+
+    goal: Goal
+    cells: list[DashboardCell]
+
+
+def goal_indicator_status(
+    *, strategy: Strategy, unit: OrgUnit, period: P.Period, resolver: TargetResolver
+) -> list[GoalIndicators]:
+    """Per goal: the indicators that follow it (directly or through a sub-measure).
+
+    Each with its value and status for ``unit`` in ``period``. Five queries: goals,
+    the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
+    """
+    goals = list(Goal.objects.filter(strategy=strategy).order_by("order", "number"))
+    links = set(
+        Indicator.goals.through.objects.filter(goal__strategy=strategy).values_list(
+            "goal_id", "indicator_id"
+        )
+    )
+    links |= set(
+        Indicator.sub_measures.through.objects.filter(
+            submeasure__goal__strategy=strategy
+        ).values_list("submeasure__goal_id", "indicator_id")
+    )
+    indicators = list(
+        Indicator.objects.filter(pk__in={i for _, i in links}).order_by("order", "slug")
+    )
+    values = IndicatorValue.objects.filter(
+        unit=unit, granularity=period.granularity, period=period.label, indicator__in=indicators
+    )
+    current = {v.value.indicator_id: v for v in values_with_status(values, resolver=resolver)}
+    return [
+        GoalIndicators(
+            goal=goal,
+            cells=[
+                DashboardCell(indicator=i, current=current.get(i.pk), last_year=None)
+                for i in indicators
+                if (goal.pk, i.pk) in links
+            ],
+        )
+        for goal in goals
+    ]
+
+
+def service_area_list(*, units: QuerySet[OrgUnit]) -> list[OrgUnit]:
+    """The service areas (tjenesteområder) among ``units``, for the dashboard's filter."""
+    return list(units.filter(level=OrgUnit.Level.SERVICE_AREA).order_by("code"))
+
+
+def dashboard_status_counts(dashboard: Dashboard) -> list[tuple[Indicator, dict[str, int]]]:
+    """Per indicator: how many units below the top of the view have each status."""
+    counts = [(indicator, dict.fromkeys(Status.values, 0)) for indicator in dashboard.indicators]
+    for root in dashboard.roots:
+        for row in list(root.subtree())[1:]:
+            for (_indicator, by_status), cell in zip(counts, row.cells, strict=True):
+                status = cell.current.status if cell.current else Status.NONE
+                by_status[status] += 1
+    return counts
+
+
+# --- Unit pages (issue 4) --------------------------------------------------------------
+
+UNIT_TREND_MONTHS = 24
+# Indicators with only yearly values (expected_retirement_age) show this many years.
+UNIT_TREND_YEARS = 5
+# The series of an indicator uses the finest granularity the unit has values in.
+_FINEST_FIRST = (P.MONTH, P.TERTIAL, P.YEAR)
+
+
+@dataclass(frozen=True)
+class UnitIndicator:
+    """One indicator of a unit page: its recent series, the latest value and a projection."""
+
+    indicator: Indicator
+    series: list[ValueWithStatus]  # oldest first, one granularity
+    projection: Projection | None  # only for monthly series with a target and a value
+
+    @property
+    def latest(self) -> ValueWithStatus | None:
+        return self.series[-1] if self.series else None
+
+
+@dataclass(frozen=True)
+class UnitOverview:
+    unit: OrgUnit
+    ancestors: list[OrgUnit]  # from the root down, without the unit itself
+    children: list[OrgUnit]
+    indicators: list[UnitIndicator]
+    resolver: TargetResolver  # for the unit and its children, to share with the ranking
+
+
+@dataclass(frozen=True)
+class ChildRank:
+    """A child unit in the ranking; ``rank`` is None for withheld or missing values."""
+
+    unit: OrgUnit
+    value: ValueWithStatus | None
+    rank: int | None
+
+
+def unit_overview(*, unit: OrgUnit, months: int = UNIT_TREND_MONTHS) -> UnitOverview:
+    """Every indicator of ``unit`` over its last ``months`` months with values.
+
+    A fixed number of queries whatever the size of the tree or the history: ancestors,
+    children, indicators, the latest period, the unit's values, and the resolver's two.
+    """
+    ancestors = unit_ancestors(unit=unit)
+    children = list(OrgUnit.objects.filter(parent=unit).order_by("name", "code"))
+    indicators = list(Indicator.objects.order_by("order", "slug"))
+    resolver = TargetResolver(unit_ids=[unit.pk, *(child.pk for child in children)])
+    # The window ends with the unit's latest month (a year's value ends in December,
+    # even while the year is still running).
+    latest = IndicatorValue.objects.filter(unit=unit).aggregate(
+        month=Max("period_end", filter=Q(granularity=P.MONTH)), any=Max("period_end")
+    )
+    latest_end = latest["month"] or latest["any"]
+    by_indicator: dict[int, dict[str, list[IndicatorValue]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    if latest_end is not None:
+        window_start = month_start(month_index(latest_end) - months + 1)
+        values = IndicatorValue.objects.filter(unit=unit).filter(
+            Q(granularity__in=[P.MONTH, P.TERTIAL], period_start__gte=window_start)
+            | Q(
+                granularity=P.YEAR,
+                period_start__gte=dt.date(latest_end.year - UNIT_TREND_YEARS + 1, 1, 1),
+            )
+        )
+        for value in values.order_by("period_start"):
+            by_indicator[value.indicator_id][value.granularity].append(value)
+    rows = []
+    for indicator in indicators:
+        series_by_granularity = by_indicator.get(indicator.pk, {})
+        granularity = next((g for g in _FINEST_FIRST if series_by_granularity.get(g)), None)
+        series = (
+            values_with_status(series_by_granularity[granularity], resolver=resolver)
+            if granularity
+            else []
+        )
+        rows.append(
+            UnitIndicator(indicator=indicator, series=series, projection=_unit_projection(series))
+        )
+    return UnitOverview(
+        unit=unit, ancestors=ancestors, children=children, indicators=rows, resolver=resolver
+    )
+
+
+def _unit_projection(series: list[ValueWithStatus]) -> Projection | None:
+    """The projection of a monthly series whose latest value has a target and a status."""
+    latest = series[-1] if series else None
+    if latest is None or latest.status == Status.NONE or latest.target is None:
+        return None
+    if latest.value.granularity != P.MONTH:
+        return None
+    return project_target(
+        [
+            (item.value.period_start, item.value.value)
+            for item in series
+            if item.value.value is not None and not item.value.suppressed
+        ],
+        comparator=latest.target.comparator,
+        target=latest.target.value,
+    )
+
+
+def unit_children_ranking(*, overview: UnitOverview, row: UnitIndicator) -> list[ChildRank]:
+    """The children of the unit ranked by ``row``'s indicator in the unit's latest period.
+
+    Best first by the indicator's direction (highest first when it has none); withheld
+    values come after the ranked ones, children without a value last. One query.
+    """
+    latest = row.latest
+    if latest is None or not overview.children:
+        return []
+    stored = IndicatorValue.objects.filter(
+        unit__parent=overview.unit,
+        indicator=row.indicator,
+        granularity=latest.value.granularity,
+        period=latest.value.period,
+    )
+    by_unit = {
+        item.value.unit_id: item for item in values_with_status(stored, resolver=overview.resolver)
+    }
+    ranked = [
+        (child, by_unit[child.pk])
+        for child in overview.children
+        if child.pk in by_unit and by_unit[child.pk].value.value is not None
+    ]
+    lower_first = row.indicator.direction == Indicator.Direction.LOWER
+    ranked.sort(key=lambda pair: pair[1].value.value if lower_first else -pair[1].value.value)
+    result = [ChildRank(unit=c, value=v, rank=i) for i, (c, v) in enumerate(ranked, start=1)]
+    withheld = [c for c in overview.children if c.pk in by_unit and by_unit[c.pk].value.suppressed]
+    result += [ChildRank(unit=c, value=by_unit[c.pk], rank=None) for c in withheld]
+    ranked_or_withheld = {r.unit.pk for r in result}
+    result += [
+        ChildRank(unit=c, value=by_unit.get(c.pk), rank=None)
+        for c in overview.children
+        if c.pk not in ranked_or_withheld
+    ]
+    return result
+
+
+# --- "Alt henger sammen": full-time share against sick leave -------------------------
+
+CORRELATION_LEVELS = (OrgUnit.Level.ENTERPRISE, OrgUnit.Level.DEPARTMENT)
+
+
+@dataclass(frozen=True)
+class CorrelationPoint:
+    unit: OrgUnit
+    full_time_share: float
+    sick_leave_pct: float
+    headcount: float
+
+
+@dataclass(frozen=True)
+class WorkplaceCorrelation:
+    points: list[CorrelationPoint]
+    excluded: int  # units left out because a value is withheld (spec: Privacy)
+    r: float | None  # Pearson's r; None with too few points
+
+    @property
+    def strength(self) -> Strength | None:
+        return None if self.r is None else correlation_strength(self.r)
+
+
+def correlation_periods() -> tuple[list[P.Period], P.Period | None]:
+    """Years and tertials with sick-leave values, newest first, and the default one.
+
+    The default is the latest year, or failing that tertial, that has ended by the
+    latest month with values; else the newest period there is. Two queries.
+    """
+    stored = IndicatorValue.objects.filter(indicator__slug="sick_leave_pct")
+    labels = (
+        stored.filter(granularity__in=[P.YEAR, P.TERTIAL])
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    choices = sorted((P.parse(label) for label in labels), key=lambda p: (p.end, p.start))
+    choices.reverse()
+    last_month_end = stored.filter(granularity=P.MONTH).aggregate(latest=Max("period_end"))[
+        "latest"
+    ]
+    for granularity in (P.YEAR, P.TERTIAL):
+        for period in choices:
+            if (
+                period.granularity == granularity
+                and last_month_end
+                and period.end <= last_month_end
+            ):
+                return choices, period
+    return choices, choices[0] if choices else None
+
+
+def workplace_correlation(
+    *, user: access.User, period: P.Period, level: str
+) -> WorkplaceCorrelation:
+    """Full-time share against sick leave for the units at ``level`` that ``user`` may see.
+
+    One query for the values (plus the access gate's). A unit is a point when both
+    values are there and shown; units with a withheld value are counted in ``excluded``.
+    """
+    units = access.indicator_units(user).filter(level=level)
+    stored = IndicatorValue.objects.filter(
+        indicator__slug__in=["full_time_share", "sick_leave_pct", "headcount"],
+        granularity=period.granularity,
+        period=period.label,
+        unit__in=units,
+    ).select_related("unit", "indicator")
+    by_unit: dict[int, dict[str, IndicatorValue]] = defaultdict(dict)
+    unit_by_id: dict[int, OrgUnit] = {}
+    for value in stored:
+        by_unit[value.unit_id][value.indicator.slug] = value
+        unit_by_id[value.unit_id] = value.unit
+    points, excluded = [], 0
+    for unit_id, values in by_unit.items():
+        share, sick = values.get("full_time_share"), values.get("sick_leave_pct")
+        if (share and share.suppressed) or (sick and sick.suppressed):
+            excluded += 1
+            continue
+        if share is None or sick is None or share.value is None or sick.value is None:
+            continue
+        headcount = values.get("headcount")
+        points.append(
+            CorrelationPoint(
+                unit=unit_by_id[unit_id],
+                full_time_share=share.value,
+                sick_leave_pct=sick.value,
+                headcount=headcount.value if headcount and headcount.value is not None else 0.0,
+            )
+        )
+    points.sort(key=lambda point: (point.unit.name, point.unit.code))
+    r = pearson([p.full_time_share for p in points], [p.sick_leave_pct for p in points])
+    return WorkplaceCorrelation(points=points, excluded=excluded, r=r)
+
+
+REPORT_CHART_INDICATOR = "sick_leave_pct"
+
+
+def tertial_report_areas(board: "Dashboard") -> list[tuple["DashboardRow", str, dict | None]]:
+    """The report's service areas, each with the data of its sick-leave bar chart.
+
+    The chart shows the area's units directly below it against the area's target;
+    suppressed or missing values are gaps (the table beside it says why).
+    """
+    slugs = [indicator.slug for indicator in board.indicators]
+    column = slugs.index(REPORT_CHART_INDICATOR) if REPORT_CHART_INDICATOR in slugs else None
+    areas = []
+    for root in board.roots:
+        for area in root.children:
+            chart = None
+            if column is not None and area.children:
+                own = area.cells[column].current
+                indicator = board.indicators[column]
+
+                def shown(cell: DashboardCell) -> float | None:
+                    current = cell.current
+                    if current is None or current.value.suppressed:
+                        return None
+                    return current.value.value
+
+                chart = {
+                    "kind": "bars",
+                    "labels": [child.unit.name for child in area.children],
+                    "values": [shown(child.cells[column]) for child in area.children],
+                    "target": own.target.value if own and own.target else None,
+                    "valueLabel": indicator.name,
+                    "targetLabel": str(_("Target")),
+                    "unit": indicator.unit_of_measure,
+                }
+            areas.append((area, f"report-chart-{area.unit.pk}", chart))
+    return areas

@@ -1,0 +1,243 @@
+"""The demo installation: a synthetic municipality with HR data, and one user per role.
+
+Used by ``make run`` (``manage.py load_demo``) in demo mode only. Everything goes
+through the apps' own services: the HR import, targets, plans, reported values.
+"""
+
+import datetime as dt
+import statistics
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from random import Random
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from goals.models import SubMeasure
+from goals.selectors import strategy_get_active
+from hr.models import Employment
+from hr.services import ImportResult, ImportSource, hr_import
+from measures import periods as P
+from measures.engine import indicators_ensure
+from measures.models import Indicator, Target
+from measures.services import (
+    ReportedEntry,
+    indicators_load_seeded,
+    reported_values_store,
+    target_save,
+    targets_seed_strategy,
+)
+from org import roles
+from org.models import OrgUnit, RoleAssignment
+from org.services import role_assignment_create
+from plans.services import action_create, plan_get_or_create
+
+from .generator import default_end_date, generate_municipality
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo mode only, printed on start
+DEMO_USERS = (
+    # username, role, is_staff (HR maintains strategies and targets in the admin)
+    ("hr", roles.HR, True),
+    ("leder", roles.LEADER, False),
+    ("tillitsvalgt", roles.REPRESENTATIVE, False),
+)
+DEMO_PERSONS = 3000
+DEMO_SEED = 2026
+# Differentiated sick-leave targets per tjenesteområde (the strategy's "differensierte
+# mål for tjenesteområdene"): code → (target %, margin for «near»).
+DEMO_SICK_LEAVE_TARGETS = {
+    "HV": (8.5, 0.5),
+    "OU": (6.5, 0.5),
+    "BM": (6.0, 0.5),
+    "IS": (5.5, 0.5),
+    "OS": (4.5, 0.5),
+}
+
+
+@dataclass
+class DemoResult:
+    users_created: list[str]
+    municipality: ImportResult | None
+
+
+def _require_demo_mode() -> None:
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("The demo data is loaded only in demo mode (DEMO_MODE).")
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[str]:
+    """Create the demo users (password «demo») that are missing; returns their names."""
+    _require_demo_mode()
+    user_model = get_user_model()
+    created = []
+    for username, role, is_staff in DEMO_USERS:
+        user, was_created = user_model.objects.get_or_create(
+            username=username, defaults={"is_staff": is_staff}
+        )
+        if was_created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            created.append(username)
+        user.groups.add(Group.objects.get(name=role))
+    return created
+
+
+def demo_municipality_load(
+    *, persons: int = DEMO_PERSONS, seed: int = DEMO_SEED, today: dt.date | None = None
+) -> ImportResult | None:
+    """Import a synthetic municipality once: skipped when HR data is already there.
+
+    The files go through the real import, which queues the indicator recompute.
+    """
+    _require_demo_mode()
+    if Employment.objects.exists():
+        return None
+    end_date = default_end_date(today or timezone.localdate())
+    with tempfile.TemporaryDirectory(prefix="strategi-demo-") as folder:
+        generate_municipality(persons=persons, seed=seed, out_dir=Path(folder), end_date=end_date)
+        return hr_import(
+            sources=[ImportSource.from_path(Path(folder))], user=None, source="command"
+        )
+
+
+@transaction.atomic
+def demo_targets_and_roles_ensure() -> None:
+    """The strategy's targets, differentiated sick-leave targets, and the leader's unit.
+
+    The demo ``leder`` leads the largest shift-based virksomhet in Helse og velferd.
+    """
+    _require_demo_mode()
+    targets_seed_strategy()
+    sick_leave = indicators_ensure()["sick_leave_pct"]
+    for code, (value, margin) in DEMO_SICK_LEAVE_TARGETS.items():
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit and not Target.objects.filter(indicator=sick_leave, unit=unit).exists():
+            target_save(indicator=sick_leave, unit=unit, comparator="<", value=value, margin=margin)
+    leader = get_user_model().objects.filter(username="leder").first()
+    if leader and not RoleAssignment.objects.filter(user=leader).exists():
+        unit = (
+            OrgUnit.objects.filter(
+                level=OrgUnit.Level.ENTERPRISE, shift_based=True, parent__code="HV"
+            )
+            .annotate(staff=Count("employments"))
+            .order_by("-staff", "code")
+            .first()
+        )
+        hr = get_user_model().objects.get(username="hr")
+        if unit:
+            role_assignment_create(user=leader, unit=unit, role=RoleAssignment.Role.LEADER, by=hr)
+
+
+# The demo leader's plan for this year, partly filled: (goal number, sub-measure or
+# None, title, status, representatives took part).
+DEMO_ACTIONS = (
+    (3, "øke andelen heltidsansatte", "Kartlegge ønsker om større stillinger", "pagar", True),
+    (3, "få ned sykefraværet", "Nærværssamtaler i alle team etter egenmelding", "planlagt", True),
+    (1, None, "Kompetanseplan for helsefagarbeidere", "fullfort", False),
+)
+
+
+@transaction.atomic
+def demo_plan_ensure(*, today: dt.date | None = None) -> int:
+    """The demo leader's action plan for this year, with a few actions (once)."""
+    _require_demo_mode()
+    leader = get_user_model().objects.filter(username="leder").first()
+    assignment = RoleAssignment.objects.filter(user=leader).select_related("unit").first()
+    strategy = strategy_get_active()
+    if leader is None or assignment is None or strategy is None:
+        return 0
+    year = (today or timezone.localdate()).year
+    plan = plan_get_or_create(unit=assignment.unit, year=year, by=leader)
+    if plan.actions.exists():
+        return 0
+    goals = {goal.number: goal for goal in strategy.goals.all()}
+    for number, sub_title, title, status, took_part in DEMO_ACTIONS:
+        sub = SubMeasure.objects.filter(goal=goals[number], title=sub_title).first()
+        action_create(
+            plan=plan,
+            by=leader,
+            goal=goals[number],
+            title=title,
+            sub_measure=sub,
+            status=status,
+            responsible="Virksomhetsleder",
+            representatives_took_part=took_part,
+        )
+    return len(DEMO_ACTIONS)
+
+
+def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
+    """The demo users and, on first start, the demo municipality; safe to run again."""
+    result = DemoResult(
+        users_created=demo_users_ensure(), municipality=demo_municipality_load(persons=persons)
+    )
+    demo_targets_and_roles_ensure()
+    if OrgUnit.objects.exists():
+        reported_demo_values(seed=DEMO_SEED)
+        demo_plan_ensure()
+    return result
+
+
+# --- 10-faktor scores (reported values) -----------------------------------------------
+
+# Typical 10-faktor scores (1–5) of Norwegian municipalities; the demo varies around them.
+TIFAKTOR_DEMO_LEVELS = {
+    "tifaktor_indre_motivasjon": 4.2,
+    "tifaktor_mestringstro": 4.1,
+    "tifaktor_autonomi": 4.0,
+    "tifaktor_bruk_av_kompetanse": 4.2,
+    "tifaktor_mestringsorientert_ledelse": 3.95,
+    "tifaktor_rolleklarhet": 4.15,
+    "tifaktor_relevant_kompetanseutvikling": 3.9,
+    "tifaktor_fleksibilitetsvilje": 4.15,
+    "tifaktor_mestringsklima": 4.05,
+    "tifaktor_prososial_motivasjon": 4.3,
+}
+TIFAKTOR_DEMO_RANGE = (3.8, 4.4)
+
+
+def tifaktor_survey_year(today: dt.date) -> int:
+    """The year of the last 10-faktor survey: it runs in January and February."""
+    return today.year if today.month >= 3 else today.year - 1
+
+
+@transaction.atomic
+def reported_demo_values(
+    *, seed: int, year: int | None = None, today: dt.date | None = None
+) -> int:
+    """Plausible 10-faktor scores for every virksomhet and the root, for one survey year.
+
+    The year is ``year`` or the last survey year; scores lie in 3.8–4.4, vary by unit
+    and factor, and are the same for the same seed and units. The root's score is the
+    mean of the virksomheter. Returns the number of values written or confirmed.
+    """
+    if Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS).count() < len(TIFAKTOR_DEMO_LEVELS):
+        indicators_load_seeded()
+    indicators = {i.slug: i for i in Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS)}
+    period = P.year(year or tifaktor_survey_year(today or timezone.localdate()))
+    low, high = TIFAKTOR_DEMO_RANGE
+    rng = Random(seed)  # noqa: S311 - synthetic demo data, not security
+    scores: dict[str, list[float]] = defaultdict(list)
+    entries = []
+    enterprises = OrgUnit.objects.filter(level=OrgUnit.Level.ENTERPRISE).order_by("code")
+    for unit_id in enterprises.values_list("pk", flat=True):
+        unit_offset = rng.uniform(-0.15, 0.15)
+        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
+            score = round(min(high, max(low, level + unit_offset + rng.uniform(-0.12, 0.12))), 1)
+            scores[slug].append(score)
+            entries.append(ReportedEntry(indicators[slug], unit_id, period, score))
+    root = OrgUnit.objects.filter(parent=None).order_by("code").first()
+    if root is not None:
+        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
+            score = round(statistics.fmean(scores[slug]), 1) if scores[slug] else round(level, 1)
+            entries.append(ReportedEntry(indicators[slug], root.pk, period, score))
+    reported_values_store(entries, by=None)
+    return len(entries)

@@ -1,0 +1,601 @@
+"""Validation of a whole batch: typed records, row rules and cross-row rules.
+
+The rules are the tables and "Cross-row rules" of spec/hr-import.md. Every problem is
+attached to the record (row) it concerns, so that every bad row is reported and, when
+invalid rows are skipped, exactly the bad rows are left out.
+"""
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from org.models import OrgUnit
+
+from ..models import AbsenceSpell, Employment
+from .reading import KINDS, ImportIssue, RawRow, ReadResult, Table
+from .stored import StoredAbsence, StoredEmployment, StoredState
+
+# Required and optional columns per file (spec/hr-import.md, "Files").
+COLUMNS = {
+    "orgunits": {"code": True, "name": True, "parent_code": False, "level": True,
+                 "shift_based": False},
+    "employments": {
+        "employment_id": True, "person_id": True, "birth_date": True, "gender": False,
+        "unit_code": True, "position_pct": True, "start_date": True, "end_date": False,
+        "end_reason": False, "employment_type": False, "job_title": False,
+    },
+    "absences": {"absence_id": True, "employment_id": True, "start_date": True,
+                 "end_date": True, "grade_pct": True, "kind": True},
+}  # fmt: skip
+KEY_COLUMNS = {"orgunits": "code", "employments": "employment_id", "absences": "absence_id"}
+
+LEVELS = [choice.value for choice in OrgUnit.Level]
+END_REASONS = [choice.value for choice in Employment.EndReason]
+EMPLOYMENT_TYPES = [choice.value for choice in Employment.Type]
+GENDERS = [choice.value for choice in Employment.Gender]
+KINDS_OF_ABSENCE = [choice.value for choice in AbsenceSpell.Kind]
+BOOLEANS = {"ja": True, "nei": False, "true": True, "false": False, "1": True, "0": False}
+
+_NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_DECIMAL = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+@dataclass(eq=False)
+class Record:
+    """One data row of a batch file and every problem found with it."""
+
+    table: Table
+    raw: RawRow
+    errors: list[ImportIssue] = field(default_factory=list)
+
+    @property
+    def line(self) -> int:
+        return self.raw.line
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def where(self) -> str:
+        return _("%(file)s line %(line)d") % {"file": self.table.name, "line": self.line}
+
+    @property
+    def key(self) -> str | None:
+        raise NotImplementedError
+
+    def reject(self, column: str, reason: str) -> None:
+        self.errors.append(ImportIssue(self.table.name, self.line, column, reason))
+
+
+@dataclass(eq=False)
+class UnitRecord(Record):
+    code: str | None = None
+    name: str | None = None
+    parent_code: str = ""  # empty: the root
+    level: str | None = None
+    shift_based: bool | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.code
+
+
+@dataclass(eq=False)
+class EmploymentRecord(Record):
+    employment_id: str | None = None
+    person_id: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    unit_code: str | None = None
+    position_pct: float | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    end_reason: str | None = None
+    employment_type: str | None = None
+    job_title: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.employment_id
+
+
+@dataclass(eq=False)
+class AbsenceRecord(Record):
+    absence_id: str | None = None
+    employment_id: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    grade_pct: float | None = None
+    kind: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.absence_id
+
+
+@dataclass
+class Batch:
+    """The typed records of a batch, per file."""
+
+    tables: dict[str, Table]
+    units: list[UnitRecord] = field(default_factory=list)
+    employments: list[EmploymentRecord] = field(default_factory=list)
+    absences: list[AbsenceRecord] = field(default_factory=list)
+
+    def records_of(self, kind: str) -> list[Record]:
+        return {"orgunits": self.units, "employments": self.employments,
+                "absences": self.absences}[kind]  # fmt: skip
+
+    def records(self) -> Iterator[Record]:
+        for kind in KINDS:
+            yield from self.records_of(kind)
+
+    def errors(self) -> list[ImportIssue]:
+        return [error for record in self.records() for error in record.errors]
+
+
+# --- Rows ---------------------------------------------------------------------------
+
+
+def parse_tables(read: ReadResult) -> Batch:
+    """Turn each readable table into typed records, checking the row rules.
+
+    A table that lacks a required column is reported once (on its header line) and
+    marked broken; its rows are not checked one by one.
+    """
+    batch = Batch(tables=read.tables)
+    parsers = {"orgunits": _parse_unit, "employments": _parse_employment,
+               "absences": _parse_absence}  # fmt: skip
+    for kind in KINDS:
+        table = read.tables.get(kind)
+        if table is None:
+            continue
+        missing = [
+            c for c, required in COLUMNS[kind].items() if required and c not in table.columns
+        ]
+        for column in missing:
+            read.errors.append(
+                ImportIssue(
+                    table.name, table.header_line, column, _("the required column is missing.")
+                )
+            )
+        if missing:
+            read.broken.add(kind)
+            continue
+        records = batch.records_of(kind)
+        for raw in table.rows:
+            record = parsers[kind](table, raw)
+            for column, reason in raw.problems:
+                record.reject(column, reason)
+            records.append(record)
+    return batch
+
+
+class _Cells:
+    """Reads the columns of one row, recording a problem on the record per bad value."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.values = record.raw.values
+
+    def text(self, column: str, *, required: bool, max_length: int) -> str | None:
+        value = self.values.get(column, "")
+        if not value:
+            if required:
+                self.record.reject(column, _("a value is required."))
+                return None
+            return ""
+        if len(value) > max_length:
+            self.record.reject(
+                column, _("is longer than %(max)d characters.") % {"max": max_length}
+            )
+            return None
+        return value
+
+    def choice(self, column: str, choices: list[str], *, required: bool, default: str = "",
+               upper: bool = False) -> str | None:  # fmt: skip
+        value = self.values.get(column, "")
+        if not value:
+            if required:
+                self.record.reject(column, _("a value is required."))
+                return None
+            return default
+        normalised = value.upper() if upper else value.lower()
+        if normalised not in choices:
+            self.record.reject(
+                column,
+                _("“%(value)s” is not one of: %(choices)s.")
+                % {"value": value, "choices": ", ".join(choices)},
+            )
+            return None
+        return normalised
+
+    def date(self, column: str, *, required: bool) -> date | None:
+        value = self.values.get(column, "")
+        if not value:
+            if required:
+                self.record.reject(column, _("a value is required."))
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.record.reject(
+                column,
+                _("“%(value)s” is not a date: use YYYY-MM-DD or DD.MM.YYYY.") % {"value": value},
+            )
+        return parsed
+
+    def percentage(self, column: str) -> float | None:
+        """A percentage ``0 < x ≤ 100``, with ``.`` or ``,`` as decimal mark."""
+        value = self.values.get(column, "")
+        if not value:
+            self.record.reject(column, _("a value is required."))
+            return None
+        number = parse_decimal(value)
+        if number is None:
+            self.record.reject(column, _("“%(value)s” is not a number.") % {"value": value})
+            return None
+        if not 0 < number <= 100:
+            self.record.reject(
+                column, _("must be more than 0 and at most 100 (is %(value)s).") % {"value": value}
+            )
+            return None
+        return number
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.values.get(column, "")
+        if not value:
+            return False
+        if value.lower() not in BOOLEANS:
+            self.record.reject(
+                column,
+                _("“%(value)s” is not yes or no: use ja/nei, true/false or 1/0.")
+                % {"value": value},
+            )
+            return None
+        return BOOLEANS[value.lower()]
+
+
+def parse_decimal(value: str) -> float | None:
+    """A decimal number with ``.`` or ``,`` as decimal mark (``4,5``); None otherwise."""
+    if not _DECIMAL.fullmatch(value):
+        return None
+    return float(value.replace(",", "."))
+
+
+def parse_date(value: str) -> date | None:
+    """``YYYY-MM-DD`` or ``DD.MM.YYYY``; None when it is neither or no real day."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    if match := _NORWEGIAN_DATE.fullmatch(value):
+        day, month, year = match.groups()
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_unit(table: Table, raw: RawRow) -> UnitRecord:
+    record = UnitRecord(table=table, raw=raw)
+    cells = _Cells(record)
+    record.code = cells.text("code", required=True, max_length=50)
+    record.name = cells.text("name", required=True, max_length=200)
+    record.parent_code = cells.text("parent_code", required=False, max_length=50) or ""
+    record.level = cells.choice("level", LEVELS, required=True)
+    record.shift_based = cells.boolean("shift_based")
+    if record.code and record.parent_code == record.code:
+        record.reject("parent_code", _("a unit cannot be its own parent."))
+    return record
+
+
+def _parse_employment(table: Table, raw: RawRow) -> EmploymentRecord:
+    record = EmploymentRecord(table=table, raw=raw)
+    cells = _Cells(record)
+    record.employment_id = cells.text("employment_id", required=True, max_length=100)
+    record.person_id = cells.text("person_id", required=True, max_length=100)
+    record.birth_date = cells.date("birth_date", required=True)
+    record.gender = cells.choice("gender", GENDERS, required=False, upper=True)
+    record.unit_code = cells.text("unit_code", required=True, max_length=50)
+    record.position_pct = cells.percentage("position_pct")
+    record.start_date = cells.date("start_date", required=True)
+    record.end_date = cells.date("end_date", required=False)
+    record.end_reason = cells.choice("end_reason", END_REASONS, required=False)
+    record.employment_type = cells.choice(
+        "employment_type", EMPLOYMENT_TYPES, required=False, default=Employment.Type.PERMANENT
+    )
+    record.job_title = cells.text("job_title", required=False, max_length=200)
+    if record.start_date and record.end_date and record.end_date < record.start_date:
+        record.reject(
+            "end_date",
+            _("the end date is before the start date (%(start)s).")
+            % {"start": record.start_date.isoformat()},
+        )
+    has_end = bool(raw.values.get("end_date"))
+    if has_end and record.end_reason == "":
+        record.reject("end_reason", _("a value is required when end_date is set."))
+    if not has_end and record.end_reason:
+        record.reject("end_reason", _("must be empty when end_date is empty (ongoing)."))
+    return record
+
+
+def _parse_absence(table: Table, raw: RawRow) -> AbsenceRecord:
+    record = AbsenceRecord(table=table, raw=raw)
+    cells = _Cells(record)
+    record.absence_id = cells.text("absence_id", required=True, max_length=100)
+    record.employment_id = cells.text("employment_id", required=True, max_length=100)
+    record.start_date = cells.date("start_date", required=True)
+    record.end_date = cells.date("end_date", required=True)
+    record.grade_pct = cells.percentage("grade_pct")
+    record.kind = cells.choice("kind", KINDS_OF_ABSENCE, required=True)
+    if record.start_date and record.end_date and record.end_date < record.start_date:
+        record.reject(
+            "end_date",
+            _("the end date is before the start date (%(start)s).")
+            % {"start": record.start_date.isoformat()},
+        )
+    return record
+
+
+# --- Cross-row rules ----------------------------------------------------------------
+
+
+def check_batch(batch: Batch, stored: StoredState, *, skip_invalid: bool, broken: set[str]) -> None:
+    """Check the cross-row rules, recording problems on the records.
+
+    First pass: a reference is known when it is in the batch (even on a bad row) or in
+    the database, so only genuinely bad rows are reported. When invalid rows are
+    skipped, further passes consider only the rows still valid — a row whose unit,
+    parent or employment was rejected (and is not stored) is rejected too, and the
+    tree, birth-date and overlap rules are checked again against what will really be
+    written — until nothing changes.
+    """
+    _check_duplicates(batch)
+    _check_references(batch, stored, live=lambda r: r.key is not None, broken=broken)
+    if not skip_invalid or broken:
+        return
+    while True:
+        rejected = sum(not record.ok for record in batch.records())
+        _check_references(batch, stored, live=lambda r: r.ok, broken=set())
+        if sum(not record.ok for record in batch.records()) == rejected:
+            return
+
+
+def _check_duplicates(batch: Batch) -> None:
+    for kind in KINDS:
+        column = KEY_COLUMNS[kind]
+        lines: dict[str, list[Record]] = defaultdict(list)
+        for record in batch.records_of(kind):
+            if record.key is not None:
+                lines[record.key].append(record)
+        for key, records in lines.items():
+            if len(records) > 1:
+                where = ", ".join(str(record.line) for record in records)
+                for record in records:
+                    record.reject(
+                        column,
+                        _("%(id)s appears more than once in this file (lines %(lines)s).")
+                        % {"id": key, "lines": where},
+                    )
+
+
+def _check_references(
+    batch: Batch,
+    stored: StoredState,
+    *,
+    live: Callable[[Record], bool],
+    broken: set[str],
+) -> None:
+    _check_units(batch, stored, live=live)
+    _check_employments(batch, stored, live=live, broken=broken)
+    _check_absences(batch, stored, live=live, broken=broken)
+
+
+def _missing(kind: str, key: str, batch_records: dict[str, Record]) -> str:
+    """Why a reference fails: unknown, or (skipping invalid rows) its row was rejected."""
+    rejected = batch_records.get(key)
+    if rejected is not None:
+        return {
+            "unit": _("unit %(id)s was rejected (%(where)s)."),
+            "parent": _("parent unit %(id)s was rejected (%(where)s)."),
+            "employment": _("employment %(id)s was rejected (%(where)s)."),
+        }[kind] % {"id": key, "where": rejected.where}
+    return {
+        "unit": _("unknown unit %(id)s: it is neither in orgunits nor in the database."),
+        "parent": _("unknown parent unit %(id)s: it is neither in orgunits nor in the database."),
+        "employment": _(
+            "unknown employment %(id)s: it is neither in employments nor in the database."
+        ),
+    }[kind] % {"id": key}
+
+
+def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], bool]) -> None:
+    units = [record for record in batch.units if live(record)]
+    if not units:
+        return
+    by_code = {record.code: record for record in units}
+    all_by_code = {record.code: record for record in batch.units if record.code}
+    for record in units:
+        parent = record.parent_code
+        if parent and parent not in by_code and parent not in stored.units:
+            record.reject("parent_code", _missing("parent", parent, all_by_code))
+
+    # The tree after the import: stored units, overlaid with the batch's units.
+    parent_of = {
+        code: stored.unit_codes.get(unit.parent_id, "") if unit.parent_id else ""
+        for code, unit in stored.units.items()
+    }
+    parent_of.update({code: record.parent_code for code, record in by_code.items()})
+
+    cycles = _cycles(parent_of)
+    roots = sorted(code for code, parent in parent_of.items() if not parent)
+    for code, record in by_code.items():
+        # A unit that is its own parent was reported with its row already.
+        if code in cycles and len(cycles[code]) > 1:
+            record.reject(
+                "parent_code",
+                _("the unit tree would have a cycle: %(path)s.")
+                % {"path": " → ".join([*cycles[code], cycles[code][0]])},
+            )
+        if len(roots) > 1 and code in roots:
+            record.reject(
+                "parent_code",
+                _(
+                    "more than one root unit (without parent_code): %(codes)s. There must "
+                    "be exactly one, the municipality."
+                )
+                % {"codes": ", ".join(roots)},
+            )
+
+
+def _cycles(parent_of: dict[str, str]) -> dict[str, list[str]]:
+    """Every unit on a cycle of the parent relation → the cycle."""
+    on_cycle: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for start in parent_of:
+        path: list[str] = []
+        position: dict[str, int] = {}
+        node = start
+        while node and node in parent_of and node not in done:
+            if node in position:
+                cycle = path[position[node] :]
+                for member in cycle:
+                    on_cycle[member] = cycle
+                break
+            position[node] = len(path)
+            path.append(node)
+            node = parent_of[node]
+        done.update(path)
+    return on_cycle
+
+
+def _check_employments(
+    batch: Batch,
+    stored: StoredState,
+    *,
+    live: Callable[[Record], bool],
+    broken: set[str],
+) -> None:
+    employments = [record for record in batch.employments if live(record)]
+    if not employments:
+        return
+    if "orgunits" not in broken:
+        units = {record.code for record in batch.units if live(record)}
+        all_units = {record.code: record for record in batch.units if record.code}
+        for record in employments:
+            code = record.unit_code
+            if code and code not in units and code not in stored.units:
+                record.reject("unit_code", _missing("unit", code, all_units))
+
+    # One birth date per person, across the batch and the stored employments that the
+    # batch does not replace.
+    replaced = {record.employment_id for record in employments}
+    by_person: dict[str, list[EmploymentRecord]] = defaultdict(list)
+    for record in employments:
+        if record.person_id and record.birth_date:
+            by_person[record.person_id].append(record)
+    for person, records in by_person.items():
+        sources: list[tuple[date, EmploymentRecord | StoredEmployment]] = [
+            (record.birth_date, record) for record in records
+        ]
+        sources += [
+            (employment.birth_date, employment)
+            for employment in stored.employments_by_person.get(person, [])
+            if employment.employment_id not in replaced
+        ]
+        if len({birth_date for birth_date, _source in sources}) < 2:
+            continue
+        for record in records:
+            other, source = next((d, s) for d, s in sources if d != record.birth_date)
+            where = (
+                source.where
+                if isinstance(source, EmploymentRecord)
+                else _("stored employment %(id)s") % {"id": source.employment_id}
+            )
+            record.reject(
+                "birth_date",
+                _("person %(person)s has another birth date, %(other)s, in %(where)s.")
+                % {"person": person, "other": other.isoformat(), "where": where},
+            )
+
+
+def _check_absences(
+    batch: Batch,
+    stored: StoredState,
+    *,
+    live: Callable[[Record], bool],
+    broken: set[str],
+) -> None:
+    absences = [record for record in batch.absences if live(record)]
+    if not absences:
+        return
+    if "employments" not in broken:
+        employments = {record.employment_id for record in batch.employments if live(record)}
+        all_employments = {r.employment_id: r for r in batch.employments if r.employment_id}
+        for record in absences:
+            key = record.employment_id
+            if key and key not in employments and key not in stored.employments:
+                record.reject("employment_id", _missing("employment", key, all_employments))
+
+    # Spells of one employment must not overlap: the batch's spells and the stored
+    # ones the batch does not replace.
+    replaced = {record.absence_id for record in absences}
+    # A spell given twice is reported as a duplicate, not as overlapping itself.
+    duplicated = {key for key, n in Counter(r.absence_id for r in absences).items() if n > 1}
+    spells: dict[str, list[AbsenceRecord | StoredAbsence]] = defaultdict(list)
+    for record in absences:
+        if (
+            record.absence_id not in duplicated
+            and record.employment_id
+            and record.start_date
+            and record.end_date
+            and record.end_date >= record.start_date
+        ):
+            spells[record.employment_id].append(record)
+    for employment_id, batch_spells in spells.items():
+        batch_spells += [
+            spell
+            for spell in stored.absences_by_employment.get(employment_id, [])
+            if spell.absence_id not in replaced
+        ]
+    flagged: set[int] = set()
+
+    def flag(spell: AbsenceRecord | StoredAbsence, other: AbsenceRecord | StoredAbsence) -> None:
+        if not isinstance(spell, AbsenceRecord) or id(spell) in flagged:
+            return
+        flagged.add(id(spell))
+        where = other.where if isinstance(other, AbsenceRecord) else _("the database")
+        spell.reject(
+            "start_date",
+            _(
+                "the spell overlaps spell %(other)s (%(start)s to %(end)s, %(where)s) of the "
+                "same employment."
+            )
+            % {
+                "other": other.absence_id,
+                "start": other.start_date.isoformat(),
+                "end": other.end_date.isoformat(),
+                "where": where,
+            },
+        )
+
+    for employment_spells in spells.values():
+        if len(employment_spells) < 2:
+            continue
+        employment_spells.sort(key=lambda spell: (spell.start_date, spell.end_date))
+        # Sweep in start order, keeping the spell that reaches furthest: every spell
+        # that overlaps another is flagged, with one of the spells it overlaps.
+        furthest = employment_spells[0]
+        for spell in employment_spells[1:]:
+            if spell.start_date <= furthest.end_date:
+                flag(spell, furthest)
+                flag(furthest, spell)
+            if spell.end_date > furthest.end_date:
+                furthest = spell

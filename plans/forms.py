@@ -1,0 +1,173 @@
+"""Forms for action plans and tertial reports (rendered with crispy-forms, Bootstrap 5)."""
+
+from django import forms
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from goals.models import Goal, Strategy, SubMeasure
+
+from .models import Action
+from .selectors import ReportIndicator
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ActionForm(forms.Form):
+    """An action (tiltak); ``version`` is the one the form was opened with."""
+
+    goal = forms.ModelChoiceField(label=_("Goal"), queryset=Goal.objects.none(), empty_label=None)
+    title = forms.CharField(
+        label=_("Action"),
+        max_length=200,
+        help_text=_(
+            "What will be done, in a few words. For example «Kartlegge ønsket stillingsstørrelse»."
+        ),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: how, with whom, and how you will know that it worked."),
+    )
+    sub_measure = forms.ModelChoiceField(
+        label=_("Sub-measure"),
+        queryset=SubMeasure.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_("Optional: which of the goal's sub-measures the action works towards."),
+    )
+    responsible = forms.CharField(
+        label=_("Responsible"),
+        max_length=200,
+        required=False,
+        help_text=_("Who follows the action up: a name or a role."),
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"), required=False, widget=DateInput(), help_text=_("Optional.")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(value, capfirst(label)) for value, label in Action.Status.choices],
+        initial=Action.Status.PLANNED,
+    )
+    representatives_took_part = forms.BooleanField(
+        label=_("Employee representatives (tillitsvalgt / verneombud) took part"),
+        required=False,
+    )
+    representatives_took_part_on = forms.DateField(
+        label=_("When the representatives took part"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The date of the meeting where they took part."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: object, strategy: Strategy, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = Goal.objects.filter(strategy=strategy).order_by(
+            "order", "number"
+        )
+        self.fields["sub_measure"].queryset = (
+            SubMeasure.objects.filter(goal__strategy=strategy)
+            .select_related("goal")
+            .order_by("goal__order", "order")
+        )
+        self.fields["sub_measure"].label_from_instance = lambda sub: (
+            f"{sub.goal.number}. {sub.title}"
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        goal, sub_measure = data.get("goal"), data.get("sub_measure")
+        if goal and sub_measure and sub_measure.goal_id != goal.pk:
+            self.add_error("sub_measure", _("Choose a sub-measure of the chosen goal."))
+        if data.get("representatives_took_part_on") and not data.get("representatives_took_part"):
+            self.add_error(
+                "representatives_took_part_on",
+                _("Give a date only when the employee representatives took part."),
+            )
+        return data
+
+    def action_fields(self) -> dict:
+        """The cleaned values the services take (everything but ``version``)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+def action_initial(action: Action) -> dict:
+    return {
+        "goal": action.goal_id,
+        "title": action.title,
+        "description": action.description,
+        "sub_measure": action.sub_measure_id,
+        "responsible": action.responsible,
+        "deadline": action.deadline,
+        "status": action.status,
+        "representatives_took_part": action.representatives_took_part,
+        "representatives_took_part_on": action.representatives_took_part_on,
+        "version": action.version,
+    }
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ActionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Action) -> str:
+        return f"{obj.title} ({obj.goal.title})"
+
+
+class TertialReportForm(forms.Form):
+    """Fields ``comment_<indicator id>`` for each indicator, then actions and summary."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    prioritised_actions = ActionChoiceField(
+        queryset=Action.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Actions you prioritise next tertial"),
+        help_text=_("Choose among the actions of the unit's action plan."),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How did the tertial go, and what will you do next?"),
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        indicators: list[ReportIndicator],
+        actions: list[Action],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for row in indicators:
+            self.fields[self.comment_name(row.indicator.pk)] = forms.CharField(
+                label=gettext("Comment on %(indicator)s") % {"indicator": row.indicator.name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=gettext("Why is the value where it is, and what are you doing about it?"),
+            )
+        field = self.fields["prioritised_actions"]
+        field.queryset = Action.objects.filter(pk__in=[a.pk for a in actions]).select_related(
+            "goal"
+        )
+
+    @staticmethod
+    def comment_name(indicator_id: int) -> str:
+        return f"comment_{indicator_id}"
+
+    def comments(self) -> dict[int, str]:
+        return {
+            row.indicator.pk: self.cleaned_data[self.comment_name(row.indicator.pk)]
+            for row in self.indicators
+        }

@@ -1,0 +1,471 @@
+"""Reads for action plans and tertial reports: pages, lists, coverage and reminders.
+
+Each function costs a fixed number of queries whatever the number of units,
+indicators or actions.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from goals.models import Goal, GoalItem, Strategy, SubMeasure
+from goals.selectors import strategy_get_active
+from measures import periods as P
+from measures.models import Indicator, IndicatorValue, Target
+from measures.selectors import unit_period_values
+from measures.status import Status, TargetResolver, evaluate
+from org import access
+from org.models import OrgUnit, RoleAssignment
+
+from .models import ACTION_FIELDS, Action, ActionPlan, TertialReport
+
+# --- Action plans -----------------------------------------------------------------------
+
+# KS's employer policy: its reflection questions are shown as general prompts on every plan.
+KS_STRATEGY_SLUG = "ks-arbeidsgiverpolitikk"
+
+
+@dataclass
+class PlanListRow:
+    unit: OrgUnit
+    plan: ActionPlan | None
+    action_count: int
+
+
+def plan_list_rows(*, user: access.User, year: int) -> list[PlanListRow]:
+    """The units whose plans ``user`` may read, with their plan for ``year`` (two queries)."""
+    units = list(access.plan_units(user).order_by("code"))
+    strategy = strategy_get_active()
+    plans: dict[int, ActionPlan] = {}
+    if strategy is not None and units:
+        plans = {
+            plan.unit_id: plan
+            for plan in ActionPlan.objects.filter(
+                strategy=strategy, year=year, unit__in=[unit.pk for unit in units]
+            ).annotate(action_count=Count("actions"))
+        }
+    return [
+        PlanListRow(
+            unit=unit,
+            plan=plans.get(unit.pk),
+            action_count=plans[unit.pk].action_count if unit.pk in plans else 0,
+        )
+        for unit in units
+    ]
+
+
+@dataclass
+class GoalSection:
+    """One goal on the plan page: its actions and the prompts for writing new ones."""
+
+    goal: Goal
+    actions: list[Action]
+    leaders_shall: list[GoalItem]
+    reflection_questions: list[GoalItem]
+
+
+@dataclass
+class PlanPage:
+    unit: OrgUnit
+    year: int
+    strategy: Strategy | None
+    plan: ActionPlan | None
+    sections: list[GoalSection]
+    # KS's goals («grep») with their reflection questions, as general prompts.
+    ks_questions: list[tuple[Goal, list[GoalItem]]]
+    # Unfinished actions of last year's plan not yet copied into this one.
+    copyable_count: int
+
+
+def plan_page(*, unit: OrgUnit, year: int) -> PlanPage:
+    """The unit's plan for ``year`` under the active strategy, actions grouped by goal.
+
+    A fixed number of queries whatever the number of goals and actions.
+    """
+    strategy = strategy_get_active()
+    if strategy is None:
+        return PlanPage(unit, year, None, None, [], [], 0)
+    prompt_kinds = [GoalItem.Kind.LEADERS_SHALL, GoalItem.Kind.REFLECTION_QUESTION]
+    goals = list(
+        Goal.objects.filter(strategy=strategy)
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=GoalItem.objects.filter(kind__in=prompt_kinds).order_by("order"),
+            )
+        )
+        .order_by("order", "number")
+    )
+    plan = ActionPlan.objects.filter(unit=unit, strategy=strategy, year=year).first()
+    by_goal: dict[int, list[Action]] = {}
+    if plan is not None:
+        for action in (
+            Action.objects.filter(plan=plan)
+            .select_related("sub_measure")
+            .order_by("goal_id", "deadline", "pk")
+        ):
+            by_goal.setdefault(action.goal_id, []).append(action)
+    sections = [
+        GoalSection(
+            goal=goal,
+            actions=by_goal.get(goal.pk, []),
+            leaders_shall=[i for i in goal.items.all() if i.kind == GoalItem.Kind.LEADERS_SHALL],
+            reflection_questions=[
+                i for i in goal.items.all() if i.kind == GoalItem.Kind.REFLECTION_QUESTION
+            ],
+        )
+        for goal in goals
+    ]
+    ks_questions: list[tuple[Goal, list[GoalItem]]] = []
+    if strategy.slug != KS_STRATEGY_SLUG:
+        ks_goals = (
+            Goal.objects.filter(strategy__slug=KS_STRATEGY_SLUG)
+            .prefetch_related(
+                Prefetch(
+                    "items",
+                    queryset=GoalItem.objects.filter(
+                        kind=GoalItem.Kind.REFLECTION_QUESTION
+                    ).order_by("order"),
+                )
+            )
+            .order_by("order", "number")
+        )
+        ks_questions = [(goal, list(goal.items.all())) for goal in ks_goals]
+        ks_questions = [(goal, items) for goal, items in ks_questions if items]
+    copyable = Action.objects.filter(
+        plan__unit=unit, plan__strategy=strategy, plan__year=year - 1
+    ).exclude(status=Action.Status.DONE)
+    if plan is not None:
+        copyable = copyable.exclude(
+            pk__in=Action.objects.filter(plan=plan, copied_from__isnull=False).values("copied_from")
+        )
+    return PlanPage(unit, year, strategy, plan, sections, ks_questions, copyable.count())
+
+
+def plan_find(*, unit: OrgUnit, year: int, strategy: Strategy) -> ActionPlan | None:
+    """The unit's plan for ``year`` under ``strategy``; None when it has none."""
+    return ActionPlan.objects.filter(unit=unit, strategy=strategy, year=year).first()
+
+
+def plan_action_get(*, plan: ActionPlan, pk: int) -> Action:
+    """An action of ``plan`` (``Action.DoesNotExist`` for another plan's action)."""
+    return Action.objects.select_related("plan__unit", "goal", "sub_measure").get(plan=plan, pk=pk)
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: dt.datetime
+    who: str
+    kind: str  # "+" created, "~" changed, "-" deleted
+    what: str  # the plan, or the action's title
+    changes: list[FieldChange]
+
+
+def _display(field: models.Field, value: object, names: dict[str, dict[int, str]]) -> str:
+    if value is None or value == "":
+        return "–"
+    if field.name in names:
+        return names[field.name].get(value, str(value))  # type: ignore[arg-type]
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
+    """Who changed what in the plan and its actions (also deleted ones), newest first.
+
+    Consecutive records of one action are compared field by field in Python: a fixed
+    number of queries however long the history.
+    """
+    records = list(
+        Action.history.filter(plan_id=plan.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    names = {
+        "goal": dict(Goal.objects.filter(strategy_id=plan.strategy_id).values_list("pk", "title")),
+        "sub_measure": dict(
+            SubMeasure.objects.filter(goal__strategy_id=plan.strategy_id).values_list("pk", "title")
+        ),
+    }
+    fields = [Action._meta.get_field(name) for name in ACTION_FIELDS]
+    entries = []
+    previous = None
+    for record in records:
+        if previous is not None and previous.id != record.id:
+            previous = None
+        changes = []
+        for model_field in fields:
+            new = getattr(record, model_field.attname)
+            old = getattr(previous, model_field.attname) if previous is not None else None
+            if record.history_type == "-":
+                continue
+            if previous is None and new in (None, "", False):
+                continue
+            if previous is None or old != new:
+                changes.append(
+                    FieldChange(
+                        field=str(model_field.verbose_name),
+                        old=_display(model_field, old, names) if previous is not None else "",
+                        new=_display(model_field, new, names),
+                    )
+                )
+        if record.history_type != "~" or changes:
+            entries.append(_entry(record, record.title, changes))
+        previous = record
+    for record in ActionPlan.history.filter(id=plan.pk).select_related("history_user"):
+        if record.history_type == "+":
+            entries.append(_entry(record, str(plan), []))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+def _entry(record: Any, what: str, changes: list[FieldChange]) -> HistoryEntry:
+    user = record.history_user
+    return HistoryEntry(
+        when=record.history_date,
+        who=user.get_username() if user is not None else gettext("system"),
+        kind=record.history_type,
+        what=what,
+        changes=changes,
+    )
+
+
+# --- Tertial reports ------------------------------------------------------------------------
+
+
+def report_find(*, unit: OrgUnit, year: int, tertial: int) -> TertialReport | None:
+    """The unit's report of the tertial, with who submitted it; None when not started."""
+    return (
+        TertialReport.objects.select_related("submitted_by")
+        .filter(unit=unit, year=year, tertial=tertial)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ReportIndicator:
+    """An indicator with a target for the unit, its stored tertial value, the comment."""
+
+    indicator: Indicator
+    target: Target
+    value: IndicatorValue | None
+    status: Status
+    comment: str
+
+
+def report_indicators(
+    *, unit: OrgUnit, year: int, tertial: int, report: TertialReport | None
+) -> list[ReportIndicator]:
+    """Every indicator with a target for ``unit`` at the tertial's end, in order.
+
+    The value is the stored tertial value (``YYYY-Tn``); a suppressed value stays
+    suppressed. Five queries: the resolver's two, indicators, values, comments.
+    """
+    period = P.tertial(year, tertial)
+    resolver = TargetResolver(unit_ids=[unit.pk])
+    indicators = list(Indicator.objects.order_by("order", "slug"))
+    targets = {
+        i.pk: t
+        for i in indicators
+        if (t := resolver.resolve(indicator_id=i.pk, unit_id=unit.pk, on=period.end))
+    }
+    values = unit_period_values(unit=unit, period=period, indicator_ids=targets)
+    comments: dict[int, str] = {}
+    if report is not None:
+        comments = dict(report.comments.values_list("indicator_id", "text"))
+    rows = []
+    for indicator in indicators:
+        target = targets.get(indicator.pk)
+        if target is None:
+            continue
+        value = values.get(indicator.pk)
+        status = evaluate(
+            value.value if value else None,
+            suppressed=bool(value and value.suppressed),
+            target=target,
+        )
+        rows.append(
+            ReportIndicator(
+                indicator=indicator,
+                target=target,
+                value=value,
+                status=status,
+                comment=comments.get(indicator.pk, ""),
+            )
+        )
+    return rows
+
+
+def plan_actions_for_report(*, unit: OrgUnit, year: int) -> tuple[bool, list[Action]]:
+    """Whether the unit has an action plan for ``year``, and its actions (two queries)."""
+    has_plan = ActionPlan.objects.filter(unit=unit, year=year).exists()
+    actions = list(
+        Action.objects.filter(plan__unit=unit, plan__year=year)
+        .select_related("goal")
+        .order_by("goal__order", "goal__number", "pk")
+    )
+    return has_plan, actions
+
+
+# --- Lists -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportListRow:
+    unit: OrgUnit
+    # (year, tertial) → the report, when started
+    reports: dict[tuple[int, int], TertialReport] = field(default_factory=dict)
+
+
+def report_list_for_user(
+    *, user: access.User, tertials: list[tuple[int, int]]
+) -> list[ReportListRow]:
+    """The units whose reports ``user`` may read and that report, with their reports.
+
+    A unit reports when it has a leader; a leader's or representative's own units are
+    listed too. Two queries (plus the access gate's).
+    """
+    units = (
+        access.plan_units(user)
+        .filter(
+            Q(assignments__role=RoleAssignment.Role.LEADER)
+            | Q(assignments__user_id=getattr(user, "pk", None))
+        )
+        .distinct()
+        .order_by("code")
+    )
+    rows = {unit.pk: ReportListRow(unit=unit) for unit in units}
+    wanted = Q(pk__in=[])
+    for year, tertial in tertials:
+        wanted |= Q(year=year, tertial=tertial)
+    for report in TertialReport.objects.filter(wanted, unit_id__in=list(rows)):
+        rows[report.unit_id].reports[(report.year, report.tertial)] = report
+    return list(rows.values())
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    unit: OrgUnit
+    leaders: list[str]
+    report: TertialReport | None  # a draft, or None when not started
+
+
+def missing_report_list(*, year: int, tertial: int) -> list[MissingReport]:
+    """Units with an assigned leader but no submitted report for the tertial (3 queries)."""
+    assignments = (
+        RoleAssignment.objects.filter(role=RoleAssignment.Role.LEADER)
+        .exclude(
+            unit_id__in=TertialReport.objects.filter(
+                year=year, tertial=tertial, state=TertialReport.State.SUBMITTED
+            ).values("unit_id")
+        )
+        .select_related("unit", "user")
+        .order_by("unit__code", "user__username")
+    )
+    leaders: dict[int, list[str]] = defaultdict(list)
+    units: dict[int, OrgUnit] = {}
+    for assignment in assignments:
+        units[assignment.unit_id] = assignment.unit
+        name = assignment.user.get_full_name() or assignment.user.get_username()
+        leaders[assignment.unit_id].append(name)
+    drafts = {
+        r.unit_id: r
+        for r in TertialReport.objects.filter(year=year, tertial=tertial, unit_id__in=list(units))
+    }
+    return [
+        MissingReport(unit=unit, leaders=leaders[pk], report=drafts.get(pk))
+        for pk, unit in units.items()
+    ]
+
+
+# --- Dashboard coverage ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    has_plan: bool
+    report_state: str | None  # TertialReport.State, None when not started
+
+
+def plan_coverage(
+    *, unit_ids: list[int], plan_year: int, year: int, tertial: int
+) -> dict[int, Coverage]:
+    """Per unit: an action plan with actions for ``plan_year``, the tertial report's state.
+
+    Two queries whatever the number of units.
+    """
+    with_plan = set(
+        Action.objects.filter(plan__unit_id__in=unit_ids, plan__year=plan_year)
+        .values_list("plan__unit_id", flat=True)
+        .distinct()
+    )
+    states = dict(
+        TertialReport.objects.filter(unit_id__in=unit_ids, year=year, tertial=tertial).values_list(
+            "unit_id", "state"
+        )
+    )
+    return {pk: Coverage(has_plan=pk in with_plan, report_state=states.get(pk)) for pk in unit_ids}
+
+
+# --- Reminders ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One leader with an e-mail address and the units of theirs still without a report."""
+
+    email: str
+    name: str
+    units: list[OrgUnit]
+    year: int
+    tertial: int
+
+
+def reminder_list(*, year: int, tertial: int) -> list[Reminder]:
+    """Active leaders with an e-mail address whose assigned units lack a submitted report.
+
+    One query; a leader of several such units is one reminder listing them all.
+    """
+    assignments = (
+        RoleAssignment.objects.filter(
+            role=RoleAssignment.Role.LEADER, user__is_active=True, user__email__gt=""
+        )
+        .exclude(
+            unit_id__in=TertialReport.objects.filter(
+                year=year, tertial=tertial, state=TertialReport.State.SUBMITTED
+            ).values("unit_id")
+        )
+        .select_related("unit", "user")
+        .order_by("user__username", "unit__code")
+    )
+    by_user: dict[int, list[RoleAssignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_user[assignment.user_id].append(assignment)
+    return [
+        Reminder(
+            email=rows[0].user.email,
+            name=rows[0].user.get_full_name() or rows[0].user.get_username(),
+            units=[row.unit for row in rows],
+            year=year,
+            tertial=tertial,
+        )
+        for rows in by_user.values()
+    ]

@@ -1,0 +1,1 @@
+"""The plan pages: ``actions`` (plans and their actions) and ``reports`` (tertial reports)."""

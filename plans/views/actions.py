@@ -1,0 +1,238 @@
+"""Views of action plans and their actions: thin, they ask ``org.access`` and call services.
+
+Every view that takes a unit code asks the gate: a user who may not read the unit's
+plans gets 403, whatever URL they guess; anonymous users are sent to the login page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from goals.models import Strategy
+from goals.selectors import strategy_get_active
+from org import access
+from org.access import hr_required, plans_required
+from org.models import OrgUnit
+
+from .. import services as plans
+from ..forms import ActionForm, VersionForm, action_initial
+from ..models import Action, ActionPlan
+from ..selectors import plan_action_get, plan_find, plan_history, plan_list_rows, plan_page
+
+YEARS = range(2000, 2101)
+
+
+def _unit(request: HttpRequest, unit_code: str, year: int, *, edit: bool = False) -> OrgUnit:
+    if year not in YEARS:
+        raise Http404
+    unit = get_object_or_404(OrgUnit, code=unit_code)
+    if edit:
+        access.ensure_can_edit_plans(request.user, unit)
+    else:
+        access.ensure_can_read_plans(request.user, unit)
+    return unit
+
+
+def _strategy() -> Strategy:
+    strategy = strategy_get_active()
+    if strategy is None:
+        raise Http404
+    return strategy
+
+
+def _plan(unit: OrgUnit, year: int) -> ActionPlan:
+    plan = plan_find(unit=unit, year=year, strategy=_strategy())
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _plan_url(unit: OrgUnit, year: int, anchor: str = "") -> str:
+    url = reverse("plans:plan-detail", args=[unit.code, year])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@plans_required
+@require_GET
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """The units whose plans the user may read, with this year's plan status."""
+    year = timezone.localdate().year
+    return render(
+        request,
+        "plans/plan_list.html",
+        {"year": year, "rows": plan_list_rows(user=request.user, year=year)},
+    )
+
+
+@login_required
+@require_GET
+def plan_detail(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    """The plan: per goal its actions, and the «Ledere skal» list as prompts."""
+    unit = _unit(request, unit_code, year)
+    return render(
+        request,
+        "plans/plan_detail.html",
+        {
+            "page": plan_page(unit=unit, year=year),
+            "can_edit": access.can_edit_plans(request.user, unit),
+            "is_hr": access.is_hr(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    unit = _unit(request, unit_code, year, edit=True)
+    strategy = _strategy()
+    if request.method == "POST":
+        form = ActionForm(request.POST, strategy=strategy)
+        if form.is_valid():
+            try:
+                plan = plans.plan_get_or_create(unit=unit, year=year, by=request.user)
+                action = plans.action_create(plan=plan, by=request.user, **form.action_fields())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("The action «%(title)s» is saved.") % {"title": action.title}
+                )
+                return redirect(_plan_url(unit, year, f"goal-{action.goal.number}"))
+    else:
+        form = ActionForm(strategy=strategy, initial={"goal": request.GET.get("goal")})
+    return render(
+        request,
+        "plans/action_form.html",
+        {"form": form, "unit": unit, "year": year, "action": None, "conflict": None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, unit_code: str, year: int, pk: int) -> HttpResponse:
+    """Edit an action; a save against a stale version shows the conflict, overwriting nothing."""
+    unit = _unit(request, unit_code, year, edit=True)
+    plan = _plan(unit, year)
+    try:
+        action = plan_action_get(plan=plan, pk=pk)
+    except Action.DoesNotExist as exc:
+        raise Http404 from exc
+    conflict = None
+    if request.method == "POST":
+        form = ActionForm(request.POST, strategy=plan.strategy)
+        if form.is_valid():
+            try:
+                action = plans.action_update(
+                    action=action,
+                    by=request.user,
+                    version=form.cleaned_data["version"] or 0,
+                    **form.action_fields(),
+                )
+            except plans.ConflictError as exc:
+                conflict = exc.current
+                # Keep what the user wrote; a second save, made knowingly, may overwrite.
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = ActionForm(data, strategy=plan.strategy)
+                form.is_valid()
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except Action.DoesNotExist:
+                messages.error(request, _("Someone else has deleted the action."))
+                return redirect(_plan_url(unit, year))
+            else:
+                messages.success(
+                    request, _("The action «%(title)s» is saved.") % {"title": action.title}
+                )
+                return redirect(_plan_url(unit, year, f"goal-{action.goal.number}"))
+    else:
+        form = ActionForm(strategy=plan.strategy, initial=action_initial(action))
+    return render(
+        request,
+        "plans/action_form.html",
+        {"form": form, "unit": unit, "year": year, "action": action, "conflict": conflict},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_delete(request: HttpRequest, unit_code: str, year: int, pk: int) -> HttpResponse:
+    unit = _unit(request, unit_code, year, edit=True)
+    plan = _plan(unit, year)
+    try:
+        action = plan_action_get(plan=plan, pk=pk)
+    except Action.DoesNotExist as exc:
+        raise Http404 from exc
+    conflict = None
+    form = VersionForm(initial={"version": action.version})
+    if request.method == "POST":
+        form = VersionForm(request.POST)
+        if form.is_valid():
+            try:
+                plans.action_delete(
+                    action=action, by=request.user, version=form.cleaned_data["version"]
+                )
+            except plans.ConflictError as exc:
+                conflict = action = exc.current
+                form = VersionForm(initial={"version": conflict.version})
+            except Action.DoesNotExist:
+                return redirect(_plan_url(unit, year))
+            else:
+                messages.success(
+                    request, _("The action «%(title)s» is deleted.") % {"title": action.title}
+                )
+                return redirect(_plan_url(unit, year))
+    return render(
+        request,
+        "plans/action_delete.html",
+        {"form": form, "unit": unit, "year": year, "action": action, "conflict": conflict},
+    )
+
+
+@login_required
+@require_POST
+def plan_copy(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    """Copy last year's unfinished actions into this year's plan."""
+    unit = _unit(request, unit_code, year, edit=True)
+    try:
+        plan = plans.plan_get_or_create(unit=unit, year=year, by=request.user)
+    except ValidationError as exc:
+        raise Http404 from exc
+    copies = plans.plan_copy_unfinished(plan=plan, by=request.user)
+    if copies:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d unfinished action copied from last year.",
+                "%(count)d unfinished actions copied from last year.",
+                len(copies),
+            )
+            % {"count": len(copies)},
+        )
+    else:
+        messages.info(request, _("There were no unfinished actions from last year to copy."))
+    return redirect(_plan_url(unit, year))
+
+
+@hr_required
+@require_GET
+def history(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    """Who changed what in the plan and its actions (HR only)."""
+    unit = _unit(request, unit_code, year)
+    plan = plan_find(unit=unit, year=year, strategy=_strategy())
+    return render(
+        request,
+        "plans/plan_history.html",
+        {
+            "unit": unit,
+            "year": year,
+            "entries": plan_history(plan=plan) if plan is not None else [],
+        },
+    )

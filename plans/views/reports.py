@@ -1,0 +1,263 @@
+"""Tertial report pages (thin views): list, form, submit, reopen, missing reports.
+
+Who may read or edit which unit is decided by ``org.access`` only; a leader who
+guesses another unit's URL gets 403, an unknown unit or tertial 404.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from measures import periods as P
+from org import access
+from org.access import hr_required, plans_required
+from org.models import OrgUnit
+
+from .. import selectors
+from .. import services as reports
+from ..forms import TertialReportForm
+from ..models import TertialReport
+
+# The missing-reports page offers this many ended tertials to choose from.
+MISSING_CHOICES = 6
+
+
+def _unit_and_tertial(request: HttpRequest, unit_code: str, year: int, tertial: int) -> OrgUnit:
+    """The unit, if ``request.user`` may read its reports; 404 for a tertial not begun."""
+    unit = get_object_or_404(OrgUnit, code=unit_code)
+    access.ensure_can_read_plans(request.user, unit)
+    if not (1 <= tertial <= 3 and 2000 <= year <= dt.MAXYEAR):
+        raise Http404
+    if P.tertial(year, tertial).start > timezone.localdate():
+        raise Http404
+    return unit
+
+
+def _report_url(unit: OrgUnit, year: int, tertial: int) -> str:
+    return reverse(
+        "plans:tertial-report-edit",
+        kwargs={"unit_code": unit.code, "year": year, "tertial": tertial},
+    )
+
+
+@plans_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The reports of the units the user may read: this tertial and the last ended one."""
+    user = request.user
+    today = timezone.localdate()
+    tertials = [P.tertial_of(today), P.last_ended_tertial(today)]
+    rows = selectors.report_list_for_user(user=user, tertials=tertials)
+    table = [
+        {
+            "unit": row.unit,
+            "cells": [
+                {
+                    "year": year,
+                    "tertial": tertial,
+                    "report": row.reports.get((year, tertial)),
+                    "url": _report_url(row.unit, year, tertial),
+                }
+                for year, tertial in tertials
+            ],
+        }
+        for row in rows
+    ]
+    return render(
+        request,
+        "plans/report_list.html",
+        {"tertials": [P.tertial(y, t) for y, t in tertials], "table": table},
+    )
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    unit: OrgUnit,
+    year: int,
+    tertial: int,
+    report: TertialReport | None,
+    form: TertialReportForm | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    indicators = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=report)
+    has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    can_edit = access.can_edit_plans(request.user, unit)
+    editable = can_edit and (report is None or report.state == TertialReport.State.DRAFT)
+    if editable and form is None:
+        chosen = list(report.prioritised_actions.values_list("pk", flat=True)) if report else []
+        initial = {
+            "version": report.version if report else 1,
+            "summary": report.summary if report else "",
+            "prioritised_actions": chosen,
+        }
+        initial |= {TertialReportForm.comment_name(r.indicator.pk): r.comment for r in indicators}
+        form = TertialReportForm(initial=initial, indicators=indicators, actions=actions)
+    elif form is not None:
+        form.indicators = indicators
+    chosen_ids = set(report.prioritised_actions.values_list("pk", flat=True)) if report else set()
+    return render(
+        request,
+        "plans/report_form.html",
+        {
+            "unit": unit,
+            "period": P.tertial(year, tertial),
+            "year": year,
+            "tertial": tertial,
+            "report": report,
+            "rows": [
+                {
+                    "item": row,
+                    "field": form[TertialReportForm.comment_name(row.indicator.pk)]
+                    if editable and form
+                    else None,
+                }
+                for row in indicators
+            ],
+            "has_plan": has_plan,
+            "actions": actions,
+            "prioritised": [a for a in actions if a.pk in chosen_ids],
+            "form": form if editable else None,
+            "problem": problem,
+            "is_hr_user": access.is_hr(request.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, unit_code: str, year: int, tertial: int) -> HttpResponse:
+    """The report form (GET); saving a draft (POST)."""
+    unit = _unit_and_tertial(request, unit_code, year, tertial)
+    report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+    if request.method == "GET":
+        return _render_form(request, unit=unit, year=year, tertial=tertial, report=report)
+    return _save(request, unit=unit, year=year, tertial=tertial, submit=False)
+
+
+@login_required
+@require_POST
+def report_submit(request: HttpRequest, unit_code: str, year: int, tertial: int) -> HttpResponse:
+    """Save what the form holds, then submit the report."""
+    unit = _unit_and_tertial(request, unit_code, year, tertial)
+    return _save(request, unit=unit, year=year, tertial=tertial, submit=True)
+
+
+def _save(
+    request: HttpRequest, *, unit: OrgUnit, year: int, tertial: int, submit: bool
+) -> HttpResponse:
+    access.ensure_can_edit_plans(request.user, unit)
+    report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+    indicators = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=report)
+    _has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    form = TertialReportForm(request.POST, indicators=indicators, actions=actions)
+    context = {"unit": unit, "year": year, "tertial": tertial}
+    if not form.is_valid():
+        return _render_form(request, **context, report=report, form=form, status=400)
+    try:
+        # A report not yet started is created here with version 1, the version a form
+        # opened on a missing report carries: of two such forms, the second conflicts.
+        report = report or reports.report_get_or_create(
+            unit=unit, year=year, tertial=tertial, by=request.user
+        )
+        # Save and submit together: a failed submit leaves nothing half done.
+        with transaction.atomic():
+            saved = reports.report_save(
+                report=report,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                summary=form.cleaned_data["summary"],
+                comments=form.comments(),
+                prioritised_action_ids=[a.pk for a in form.cleaned_data["prioritised_actions"]],
+            )
+            if submit:
+                reports.report_submit(report=saved, by=request.user, version=saved.version)
+    except reports.ConflictError:
+        return _render_form(
+            request, **context, report=report, form=form, status=409, problem=_conflict_message()
+        )
+    except reports.ReportSubmittedError:
+        return _render_form(
+            request,
+            **context,
+            report=report,
+            status=409,
+            problem=_(
+                "The report has been submitted and can no longer be changed. HR can reopen it."
+            ),
+        )
+    except ValidationError as error:
+        for name, problems in error.message_dict.items():
+            for message in problems:
+                form.add_error(name if name in form.fields else None, message)
+        return _render_form(request, **context, report=report, form=form, status=400)
+    if submit:
+        messages.success(request, _("The report has been submitted."))
+    else:
+        messages.success(request, _("The draft has been saved."))
+    return redirect(_report_url(unit, year, tertial))
+
+
+def _conflict_message() -> str:
+    return _(
+        "Someone else saved this report while you were writing, so your changes have not "
+        "been saved. Copy your text, reload the page to see the latest version, and make "
+        "your changes again."
+    )
+
+
+@hr_required
+@require_POST
+def report_reopen(request: HttpRequest, unit_code: str, year: int, tertial: int) -> HttpResponse:
+    """HR: a submitted report back to draft."""
+    unit = _unit_and_tertial(request, unit_code, year, tertial)
+    report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+    if report is None:
+        raise Http404
+    reports.report_reopen(report=report, by=request.user)
+    messages.success(request, _("The report has been reopened; the leader can change it again."))
+    return redirect(_report_url(unit, year, tertial))
+
+
+@hr_required
+@require_GET
+def missing_reports(request: HttpRequest) -> HttpResponse:
+    """HR: units with a leader but no submitted report for a tertial (default: last ended)."""
+    latest = P.last_ended_tertial(timezone.localdate())
+    choices = [latest]
+    for _i in range(MISSING_CHOICES - 1):
+        choices.append(P.tertial_before(*choices[-1]))
+    periods = [P.tertial(y, t) for y, t in choices]
+    period = periods[0]
+    try:
+        asked = P.parse(request.GET.get("tertial", ""))
+    except ValueError:
+        asked = None
+    # Any ended tertial may be asked for; the list offers the latest ones.
+    if asked and asked.granularity == P.TERTIAL and asked.end <= periods[0].end:
+        period = asked
+        if asked not in periods:
+            periods.append(asked)
+    year, tertial = P.tertial_of(period.start)
+    return render(
+        request,
+        "plans/missing_reports.html",
+        {
+            "periods": periods,
+            "period": period,
+            "rows": selectors.missing_report_list(year=year, tertial=tertial),
+            "year": year,
+            "tertial": tertial,
+        },
+    )

@@ -1,0 +1,125 @@
+"""Database helpers every app shares; they know no app's models.
+
+- ``Dialect``: the few SQL expressions that differ between SQLite and PostgreSQL. Dates
+  are ``date`` in PostgreSQL and ISO text in SQLite; both compare correctly, but
+  arithmetic on them is spelled differently.
+- ``advisory_xact_lock``: PostgreSQL's transaction-level advisory lock (SQLite
+  serializes writers by itself).
+- ``as_date``: a date column read through a raw cursor.
+- ``upsert_changed``: create-or-update that writes only what changed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+M = TypeVar("M", bound=models.Model)
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    @property
+    def postgres(self) -> bool:
+        return self.vendor == "postgresql"
+
+    def greatest(self, *args: str) -> str:
+        """The largest of non-NULL arguments."""
+        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(args)})"
+
+    def least(self, *args: str) -> str:
+        """The smallest of non-NULL arguments."""
+        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(args)})"
+
+    def add_days(self, date: str, days: int) -> str:
+        if self.postgres:
+            return f"({date} + {days})"
+        return f"date({date}, '{days:+d} day')"
+
+    def days_between(self, first: str, last: str) -> str:
+        """``last - first`` in days (an integer)."""
+        if self.postgres:
+            return f"({last} - {first})"
+        return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
+
+    def birthday(self, birth: str, years: str) -> str:
+        """The date a person born on ``birth`` turns ``years`` (an SQL integer expression).
+
+        A 29 February birthday falls on 1 March in other years (spec: Retirement).
+        SQLite's '+N years' already rolls 29 Feb over to 1 Mar. PostgreSQL clamps to
+        28 Feb, so for those births it shifts 28 Feb and adds the day back.
+        """
+        if self.postgres:
+            return (
+                f"(CASE WHEN to_char({birth}, 'MM-DD') = '02-29'"
+                f" THEN CAST(({birth} - 1) + make_interval(years => {years}) AS date) + 1"
+                f" ELSE CAST({birth} + make_interval(years => {years}) AS date) END)"
+            )
+        return f"date({birth}, '+' || ({years}) || ' years')"
+
+    def month_label(self, date: str) -> str:
+        """The ``YYYY-MM`` label of the month a date falls in."""
+        if self.postgres:
+            return f"to_char({date}, 'YYYY-MM')"
+        return f"substr({date}, 1, 7)"
+
+    def distinct(self, left: str, right: str) -> str:
+        """``left`` and ``right`` differ, NULL counting as a value."""
+        return f"{left} IS DISTINCT FROM {right}" if self.postgres else f"{left} IS NOT {right}"
+
+    @property
+    def collate_c(self) -> str:
+        """Byte-wise string order, as Python sorts (spec: ties by employment_id)."""
+        return ' COLLATE "C"' if self.postgres else ""
+
+
+def dialect_for(connection: BaseDatabaseWrapper) -> Dialect:
+    if connection.vendor not in {"postgresql", "sqlite"}:
+        raise NotImplementedError(
+            f"The indicator engine supports PostgreSQL and SQLite, not {connection.vendor}."
+        )
+    return Dialect(connection.vendor)
+
+
+def advisory_xact_lock(*key: int) -> None:
+    """PostgreSQL: wait for, then hold until the transaction ends, the lock ``key``.
+
+    ``key`` is one 64-bit or two 32-bit integers (PostgreSQL's two forms). Must run
+    inside a transaction. SQLite writes one transaction at a time anyway: a no-op.
+    """
+    if connection.vendor != "postgresql":
+        return
+    if len(key) not in (1, 2):
+        raise ValueError("an advisory lock key is one or two integers")
+    marks = ", ".join(["%s"] * len(key))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock({marks})", list(key))
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """A date column read through a raw cursor (SQLite returns text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def upsert_changed(
+    model: type[M], *, lookup: dict[str, Any], values: dict[str, Any]
+) -> tuple[M, Outcome]:
+    """Create the row matching ``lookup``, or update only the fields of ``values`` that differ.
+
+    No needless saves, so no needless history rows.
+    """
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        return model._default_manager.create(**lookup, **values), "created"
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if not changed:
+        return obj, "unchanged"
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=changed)
+    return obj, "updated"
