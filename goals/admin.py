@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from strategi.admin import HistoryAdmin
 
 from .models import Goal, GoalItem, Strategy, SubMeasure, Value
 
@@ -27,7 +28,7 @@ class GoalItemInline(admin.TabularInline):
 
 
 @admin.register(Strategy)
-class StrategyAdmin(SimpleHistoryAdmin):
+class StrategyAdmin(HistoryAdmin):
     list_display = ["name", "owner", "valid_from", "valid_to", "is_active"]
     list_filter = ["is_active", "owner"]
     search_fields = ["name", "owner", "vision"]
@@ -36,14 +37,14 @@ class StrategyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Value)
-class ValueAdmin(SimpleHistoryAdmin):
+class ValueAdmin(HistoryAdmin):
     list_display = ["name", "strategy", "order"]
     list_filter = ["strategy"]
     list_select_related = ["strategy"]
 
 
 @admin.register(Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(HistoryAdmin):
     list_display = ["number", "title", "strategy"]
     list_filter = ["strategy"]
     list_select_related = ["strategy"]
@@ -52,7 +53,7 @@ class GoalAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SubMeasure)
-class SubMeasureAdmin(SimpleHistoryAdmin):
+class SubMeasureAdmin(HistoryAdmin):
     list_display = ["title", "goal", "order"]
     list_filter = ["goal__strategy"]
     list_select_related = ["goal", "goal__strategy"]
@@ -60,7 +61,7 @@ class SubMeasureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GoalItem)
-class GoalItemAdmin(SimpleHistoryAdmin):
+class GoalItemAdmin(HistoryAdmin):
     list_display = ["text", "kind", "goal", "order"]
     list_filter = ["kind", "goal__strategy"]
     list_select_related = ["goal", "goal__strategy"]

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from goals.models import Goal, SubMeasure
 from hr.services.reading import ImportIssue, ImportSource, RawRow, Table, read_one_table
 from hr.services.validation import parse_decimal
+from org import access
 from org.models import OrgUnit
 from strategi.db import upsert_changed
 
@@ -125,6 +126,39 @@ def _overlaps(
     return starts_before_other_ends and ends_after_other_starts
 
 
+def target_validate(
+    *,
+    indicator: Indicator,
+    unit: OrgUnit,
+    margin: float = 0.0,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    target: Target | None = None,
+) -> None:
+    """Raise ``ValidationError`` unless the target may be saved: the rules of targets.
+
+    Two targets for the same indicator and unit must not apply on the same day, so the
+    nearest-ancestor rule always finds exactly one (PostgreSQL also says so with an
+    exclusion constraint). Inside a transaction the other targets are locked, so a
+    concurrent save waits.
+    """
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ValidationError({"valid_to": _("The end must not be before the start.")})
+    if margin < 0:
+        raise ValidationError({"margin": _("The margin cannot be negative.")})
+    others = Target.objects.filter(indicator=indicator, unit=unit)
+    if transaction.get_connection().in_atomic_block:
+        others = others.select_for_update()
+    if target is not None and target.pk is not None:
+        others = others.exclude(pk=target.pk)
+    for other in others:
+        if _overlaps(valid_from, valid_to, other.valid_from, other.valid_to):
+            raise ValidationError(
+                _("This unit already has a target for this indicator in that period: %(t)s")
+                % {"t": other}
+            )
+
+
 @transaction.atomic
 def target_save(
     *,
@@ -136,32 +170,40 @@ def target_save(
     valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
     target: Target | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> Target:
     """Create (or, given ``target``, change) a target; refuses overlapping validity.
 
-    Two targets for the same indicator and unit must not apply on the same day, so the
-    nearest-ancestor rule always finds exactly one.
+    ``by`` must be HR (None: the system, e.g. the seeded targets); it is recorded as the
+    history user.
     """
-    if valid_from and valid_to and valid_to < valid_from:
-        raise ValidationError({"valid_to": _("The end must not be before the start.")})
-    if margin < 0:
-        raise ValidationError({"margin": _("The margin cannot be negative.")})
-    others = Target.objects.select_for_update().filter(indicator=indicator, unit=unit)
-    if target is not None:
-        others = others.exclude(pk=target.pk)
-    for other in others:
-        if _overlaps(valid_from, valid_to, other.valid_from, other.valid_to):
-            raise ValidationError(
-                _("This unit already has a target for this indicator in that period: %(t)s")
-                % {"t": other}
-            )
+    if by is not None:
+        access.ensure_hr(by)
+    target_validate(
+        indicator=indicator,
+        unit=unit,
+        margin=margin,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        target=target,
+    )
     target = target or Target(indicator=indicator, unit=unit)
     target.indicator, target.unit = indicator, unit
     target.comparator, target.value, target.margin = comparator, value, margin
     target.valid_from, target.valid_to = valid_from, valid_to
     target.full_clean()
+    target._history_user = by  # type: ignore[attr-defined]
     target.save()
     return target
+
+
+@transaction.atomic
+def target_delete(*, target: Target, by: AbstractBaseUser | None) -> None:
+    """Delete a target (HR only); its history keeps it."""
+    if by is not None:
+        access.ensure_hr(by)
+    target._history_user = by  # type: ignore[attr-defined]
+    target.delete()
 
 
 # The strategy's own targets (Stavanger, goal 3), set at the municipality (root unit).
@@ -246,26 +288,19 @@ def _computed_slugs() -> set[str]:
     }
 
 
-@transaction.atomic
-def reported_indicator_save(
+def reported_indicator_validate(
     *,
     slug: str,
-    name: str,
-    unit_of_measure: str,
-    direction: str,
-    description: str = "",
     scale_min: float | None = None,
     scale_max: float | None = None,
-    goals: Iterable[Goal] = (),
-    sub_measures: Iterable[SubMeasure] = (),
     indicator: Indicator | None = None,
-) -> Indicator:
-    """Create (or, given ``indicator``, change) a reported indicator and what it follows.
+) -> None:
+    """Raise ``ValidationError`` unless a reported indicator may be saved so.
 
     Computed indicators belong to the spec: changing one, or taking one of their short
     names, is refused. So is a scale that would leave stored values outside it.
     """
-    if indicator is not None and indicator.kind != Indicator.Kind.REPORTED:
+    if indicator is not None and indicator.pk and indicator.kind != Indicator.Kind.REPORTED:
         raise ValidationError(
             _("Computed indicators are defined by the specification and cannot be changed here.")
         )
@@ -276,7 +311,7 @@ def reported_indicator_save(
         errors["slug"] = _("Another indicator already has this short name.")
     if scale_min is not None and scale_max is not None and scale_max <= scale_min:
         errors["scale_max"] = _("The highest value must be above the lowest value.")
-    elif indicator is not None:
+    elif indicator is not None and indicator.pk:
         stored = IndicatorValue.objects.filter(indicator=indicator, value__isnull=False)
         for column, outside in (
             ("scale_min", None if scale_min is None else stored.filter(value__lt=scale_min)),
@@ -290,6 +325,34 @@ def reported_indicator_save(
                 ) % {"count": count}
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def reported_indicator_save(
+    *,
+    slug: str,
+    name: str,
+    unit_of_measure: str,
+    direction: str,
+    description: str = "",
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    goals: Iterable[Goal] = (),
+    sub_measures: Iterable[SubMeasure] = (),
+    indicator: Indicator | None = None,
+    order: int | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Indicator:
+    """Create (or, given ``indicator``, change) a reported indicator and what it follows.
+
+    The rules are ``reported_indicator_validate``'s. ``order`` places it among the
+    indicators (a new one goes last by default). ``by`` must be HR (None: the system).
+    """
+    if by is not None:
+        access.ensure_hr(by)
+    reported_indicator_validate(
+        slug=slug, scale_min=scale_min, scale_max=scale_max, indicator=indicator
+    )
     if indicator is None:
         last = Indicator.objects.aggregate(last=Max("order"))["last"]
         indicator = Indicator(
@@ -298,6 +361,8 @@ def reported_indicator_save(
             suppressible=False,
             order=0 if last is None else last + 1,
         )
+    if order is not None:
+        indicator.order = order
     indicator.slug, indicator.name, indicator.description = slug, name, description
     indicator.unit_of_measure, indicator.direction = unit_of_measure, direction
     indicator.scale_min, indicator.scale_max = scale_min, scale_max
@@ -307,6 +372,19 @@ def reported_indicator_save(
     indicator.sub_measures.set(sub_measures)
     transaction.on_commit(lambda: figures_changed.send(sender=Indicator))
     return indicator
+
+
+@transaction.atomic
+def reported_indicator_delete(*, indicator: Indicator, by: AbstractBaseUser | None) -> None:
+    """Delete a reported indicator with its values (HR only); computed ones are refused."""
+    if by is not None:
+        access.ensure_hr(by)
+    if indicator.kind != Indicator.Kind.REPORTED:
+        raise ValidationError(
+            _("Computed indicators are defined by the specification and cannot be changed here.")
+        )
+    indicator.delete()
+    transaction.on_commit(lambda: figures_changed.send(sender=Indicator))
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,9 @@ def _indicator_form_page(
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
-            saved = reported_indicator_save(**form.cleaned_data, indicator=indicator)
+            saved = reported_indicator_save(
+                **form.cleaned_data, indicator=indicator, by=request.user
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -167,3 +167,17 @@ def migrated_roles(transactional_db) -> None:
 
     importlib.import_module("workplaces.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("workplaces.migrations.0005_hr_permissions").grant(apps, None)
+
+
+@pytest.fixture
+def hr_admin(db, client, django_user_model):
+    """A client logged in as HR staff (group HR, staff, not a superuser): the admin's user."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username="hr-admin", password="secret-pw-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="HR"))
+    client.force_login(user)
+    client.user = user
+    return client

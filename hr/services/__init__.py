@@ -143,7 +143,7 @@ def _run(
         )
         check_batch(batch, stored, skip_invalid=skip_invalid, broken=read.broken)
         errors = read.errors + batch.errors()
-        refused = bool(read.errors) or (bool(errors) and not skip_invalid)
+        refused = bool(read.errors or batch.problems) or (bool(errors) and not skip_invalid)
         counts = _row_counts(batch, read.broken)
         if refused:
             job.status = ImportJob.Status.FAILED

@@ -126,17 +126,20 @@ class Batch:
     units: list[UnitRecord] = field(default_factory=list)
     employments: list[EmploymentRecord] = field(default_factory=list)
     absences: list[AbsenceRecord] = field(default_factory=list)
+    # Problems of the batch as a whole, not of one row.
+    problems: list[ImportIssue] = field(default_factory=list)
 
     def records_of(self, kind: str) -> list[Record]:
-        return {"orgunits": self.units, "employments": self.employments,
-                "absences": self.absences}[kind]  # fmt: skip
+        return {"orgunits": self.units, "employments": self.employments, "absences": self.absences}[
+            kind
+        ]
 
     def records(self) -> Iterator[Record]:
         for kind in KINDS:
             yield from self.records_of(kind)
 
     def errors(self) -> list[ImportIssue]:
-        return [error for record in self.records() for error in record.errors]
+        return self.problems + [error for record in self.records() for error in record.errors]
 
 
 # --- Rows ---------------------------------------------------------------------------
@@ -149,8 +152,11 @@ def parse_tables(read: ReadResult) -> Batch:
     marked broken; its rows are not checked one by one.
     """
     batch = Batch(tables=read.tables)
-    parsers = {"orgunits": _parse_unit, "employments": _parse_employment,
-               "absences": _parse_absence}  # fmt: skip
+    parsers = {
+        "orgunits": _parse_unit,
+        "employments": _parse_employment,
+        "absences": _parse_absence,
+    }
     for kind in KINDS:
         table = read.tables.get(kind)
         if table is None:
@@ -435,6 +441,24 @@ def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], 
     parent_of.update({code: record.parent_code for code, record in by_code.items()})
 
     cycles = _cycles(parent_of)
+    # A cycle among stored units only (the database was changed past the import) would
+    # break the closure table: the batch must give those units their right parents.
+    stored_only = {
+        tuple(cycle) for cycle in cycles.values() if not any(code in by_code for code in cycle)
+    }
+    for cycle in sorted(stored_only):
+        problem = ImportIssue(
+            batch.tables["orgunits"].name,
+            None,
+            "parent_code",
+            _(
+                "the stored unit tree has a cycle: %(path)s. Import these units with their "
+                "right parent_code."
+            )
+            % {"path": " → ".join([*cycle, cycle[0]])},
+        )
+        if problem not in batch.problems:
+            batch.problems.append(problem)
     roots = sorted(code for code, parent in parent_of.items() if not parent)
     for code, record in by_code.items():
         # A unit that is its own parent was reported with its row already.
