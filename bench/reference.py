@@ -2,7 +2,7 @@
 # ruff: noqa: S608
 """The reference: sick-leave and full-time figures computed by DuckDB from the CSV files.
 
-An implementation of spec/indicators.md written apart from ``measures/engine.py`` (it
+An implementation of spec/indicators.md written apart from ``measures/engine`` (it
 shares only the spec): it reads ``orgunits.csv``, ``employments.csv`` and
 ``absences.csv`` as the generator writes them (``,`` delimited, ISO dates, ``.``
 decimals) and computes, for **every** org unit over its subtree and every period of a
@@ -32,6 +32,8 @@ from typing import Any
 import duckdb
 import holidays
 
+from measures.definitions import count_slugs
+
 SICK_LEAVE = (
     ("sick_leave_pct", "lost"),
     ("sick_leave_short_pct", "lost_short"),
@@ -42,7 +44,7 @@ SICK_LEAVE = (
 POSITIONS = ("headcount", "fte", "full_time_share", "full_time_share_shift", "avg_position_pct")
 SLUGS = tuple(slug for slug, _ in SICK_LEAVE) + POSITIONS
 # spec: Privacy. The counts are never suppressed.
-NOT_SUPPRESSIBLE = ("headcount", "fte")
+NOT_SUPPRESSIBLE = count_slugs()  # the counts of indicators.json
 SHORT_SPELL_DAYS = 16  # spec: sick_leave_short_pct, whole length in calendar days
 # The generator writes no other spelling; the spec's others are accepted anyway.
 YES = ("ja", "true", "1")

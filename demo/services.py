@@ -25,10 +25,10 @@ from goals.selectors import strategy_get_active
 from hr.models import Employment
 from hr.services import ImportResult, ImportSource, hr_import
 from measures import periods as P
-from measures.engine import indicators_ensure
 from measures.models import Indicator, Target
 from measures.services import (
     ReportedEntry,
+    indicators_ensure,
     indicators_load_seeded,
     reported_values_store,
     target_save,

@@ -10,6 +10,7 @@ from org.models import OrgUnit
 from strategi.db import as_date
 
 from . import periods as P
+from .definitions import dashboard_slugs
 from .models import Indicator, IndicatorValue, Target
 from .status import Status, TargetResolver, evaluate
 
@@ -87,17 +88,9 @@ def values_with_status(
 
 # --- Periods and values for the pages ---------------------------------------------------
 
-# The key indicators of the dashboard and the council's tertial report; shown in
-# ``Indicator.order``.
-DASHBOARD_INDICATORS = (
-    "sick_leave_pct",
-    "sick_leave_long_pct",
-    "full_time_share_shift",
-    "full_time_share",
-    "avg_position_pct",
-    "turnover_pct",
-    "headcount",
-)
+# The key indicators of the dashboard and the council's tertial report (``"dashboard"`` in
+# indicators.json); shown in ``Indicator.order``.
+DASHBOARD_INDICATORS = dashboard_slugs()
 
 
 def stored_periods(

@@ -28,7 +28,7 @@ from org.models import OrgUnit
 from strategi.db import upsert_changed
 
 from . import periods as P
-from .engine import indicators_ensure, shipped_indicators
+from .definitions import computed_definitions, computed_slugs, shipped_indicators
 from .models import Indicator, IndicatorValue, Target
 from .signals import figures_changed
 
@@ -43,14 +43,38 @@ class IndicatorLoadResult:
 def indicator_definitions_seeded() -> list[dict[str, Any]]:
     """Every shipped definition: the engine's computed ones, then the reported ones.
 
-    ``kind`` defaults to computed. The engine reads only the computed list, so
-    ``indicators_ensure`` keeps creating computed indicators only.
+    ``kind`` defaults to computed; ``suppressible`` is true for the computed ones that
+    are not counts (spec: Privacy), and false for reported values, which come without a
+    count of persons.
     """
     data = shipped_indicators()
     return [
-        {"kind": Indicator.Kind.COMPUTED, **spec}
+        {
+            "kind": Indicator.Kind.COMPUTED,
+            **spec,
+            "suppressible": spec.get("kind", Indicator.Kind.COMPUTED) == Indicator.Kind.COMPUTED
+            and not spec["count"],
+        }
         for spec in data["indicators"] + data.get("reported_indicators", [])
     ]
+
+
+def indicators_ensure() -> dict[str, Indicator]:
+    """Create the spec's computed indicators if missing; returns them by slug."""
+    existing = {i.slug: i for i in Indicator.objects.filter(kind=Indicator.Kind.COMPUTED)}
+    for order, spec in enumerate(computed_definitions()):
+        if spec["slug"] not in existing:
+            existing[spec["slug"]] = Indicator.objects.create(
+                slug=spec["slug"],
+                name=spec["name"],
+                description=spec["description"],
+                unit_of_measure=spec["unit_of_measure"],
+                direction=spec["direction"],
+                kind=Indicator.Kind.COMPUTED,
+                suppressible=not spec["count"],
+                order=order,
+            )
+    return existing
 
 
 @transaction.atomic
@@ -280,14 +304,6 @@ def _not_reported(label: str) -> str:
     ) % {"indicator": label}
 
 
-def _computed_slugs() -> set[str]:
-    return {
-        spec["slug"]
-        for spec in indicator_definitions_seeded()
-        if spec["kind"] == Indicator.Kind.COMPUTED
-    }
-
-
 def reported_indicator_validate(
     *,
     slug: str,
@@ -305,7 +321,7 @@ def reported_indicator_validate(
             _("Computed indicators are defined by the specification and cannot be changed here.")
         )
     errors: dict[str, str] = {}
-    if slug in _computed_slugs():
+    if slug in computed_slugs():
         errors["slug"] = _("This short name belongs to an indicator computed from HR data.")
     elif Indicator.objects.filter(slug=slug).exclude(pk=getattr(indicator, "pk", None)).exists():
         errors["slug"] = _("Another indicator already has this short name.")

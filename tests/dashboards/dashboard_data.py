@@ -16,8 +16,8 @@ import datetime as dt
 
 from django.contrib.auth.models import Group
 
-from measures.engine import indicators_ensure, recompute_range
-from measures.services import target_save
+from measures.engine import recompute_range
+from measures.services import indicators_ensure, target_save
 from org import roles
 from org.models import OrgUnit, RoleAssignment
 from tests.measures.builders import build_absences, build_employments, build_units

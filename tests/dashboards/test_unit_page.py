@@ -8,9 +8,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from dashboards.projection import Outcome, project_target
-from measures.engine import indicators_ensure
 from measures.models import IndicatorValue
-from measures.services import target_save
+from measures.services import indicators_ensure, target_save
 from org import roles
 from org.models import OrgUnit
 

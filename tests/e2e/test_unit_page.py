@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from measures.engine import indicators_ensure
-from measures.services import target_save
+from measures.services import indicators_ensure, target_save
 from org import roles
 from org.models import OrgUnit
 from tests.dashboards.unit_data import build_unit_tree, build_workplaces, user_with_role

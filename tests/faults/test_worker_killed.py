@@ -65,16 +65,19 @@ def municipality(tmp_path: Path, transactional_db) -> None:
 
 @contextlib.contextmanager
 def a_stored_value_locked(database: str):
-    """Lock the latest year's first stored value in another connection (FOR UPDATE).
+    """Lock the latest year's sick leave of a unit in another connection (FOR UPDATE).
 
     A recompute that replaces it waits for the lock in the middle of its writing.
     """
     holder = psycopg2.connect(database)
     try:
         with holder.cursor() as cursor:
+            # A sick-leave value: the spells the test withdraws change it.
             cursor.execute(
-                f"SELECT id FROM {IndicatorValue._meta.db_table} WHERE granularity = 'year' "  # noqa: S608
-                "ORDER BY period DESC, id LIMIT 1 FOR UPDATE"
+                f"SELECT v.id FROM {IndicatorValue._meta.db_table} v "  # noqa: S608
+                f"JOIN {Indicator._meta.db_table} i ON i.id = v.indicator_id "
+                "WHERE v.granularity = 'year' AND i.slug = 'sick_leave_pct' "
+                "ORDER BY v.period DESC, v.id LIMIT 1 FOR UPDATE OF v"
             )
             assert cursor.fetchone() is not None
             cursor.execute("SELECT pg_backend_pid()")

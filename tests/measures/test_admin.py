@@ -10,9 +10,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from measures.engine import indicators_ensure
 from measures.models import Indicator, Target
-from measures.services import target_save
+from measures.services import indicators_ensure, target_save
 from tests.conftest import require_service
 from tests.measures.builders import build_units
 

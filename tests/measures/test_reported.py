@@ -11,9 +11,10 @@ from django.core.management import call_command
 from demo.services import reported_demo_values, tifaktor_survey_year
 from goals.models import Goal
 from hr.services import ImportSource
-from measures.engine import indicators_ensure, recompute_range
+from measures.engine import recompute_range
 from measures.models import Indicator, IndicatorValue
 from measures.services import (
+    indicators_ensure,
     indicators_load_seeded,
     reported_indicator_save,
     reported_value_save,

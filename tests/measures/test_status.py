@@ -5,9 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from measures.engine import indicators_ensure
 from measures.models import Target
-from measures.services import target_save, targets_seed_strategy
+from measures.services import indicators_ensure, target_save, targets_seed_strategy
 from measures.status import Status, TargetResolver, evaluate
 
 from .builders import build_units
