@@ -24,8 +24,20 @@ class StrategySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Strategy
-        fields = ["id", "slug", "name", "owner", "goal_label", "description", "vision",
-                  "valid_from", "valid_to", "is_active", "source", "goals"]  # fmt: skip
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "owner",
+            "goal_label",
+            "description",
+            "vision",
+            "valid_from",
+            "valid_to",
+            "is_active",
+            "source",
+            "goals",
+        ]
 
 
 class SubMeasureSerializer(serializers.ModelSerializer):
@@ -47,8 +59,16 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = ["id", "strategy", "number", "title", "description", "order",
-                  "sub_measures", "items"]  # fmt: skip
+        fields = [
+            "id",
+            "strategy",
+            "number",
+            "title",
+            "description",
+            "order",
+            "sub_measures",
+            "items",
+        ]
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -65,8 +85,19 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
-        fields = ["slug", "name", "description", "unit_of_measure", "direction", "kind",
-                  "suppressible", "scale_min", "scale_max", "goals", "sub_measures"]  # fmt: skip
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "unit_of_measure",
+            "direction",
+            "kind",
+            "suppressible",
+            "scale_min",
+            "scale_max",
+            "goals",
+            "sub_measures",
+        ]
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -75,8 +106,16 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
-        fields = ["id", "indicator", "unit", "comparator", "value", "margin",
-                  "valid_from", "valid_to"]  # fmt: skip
+        fields = [
+            "id",
+            "indicator",
+            "unit",
+            "comparator",
+            "value",
+            "margin",
+            "valid_from",
+            "valid_to",
+        ]
 
 
 class IndicatorValueSerializer(serializers.Serializer):
@@ -115,9 +154,21 @@ class ActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Action
-        fields = ["id", "plan", "goal", "sub_measure", "title", "description", "responsible",
-                  "deadline", "status", "representatives_took_part",
-                  "representatives_took_part_on", "copied_from", "version"]  # fmt: skip
+        fields = [
+            "id",
+            "plan",
+            "goal",
+            "sub_measure",
+            "title",
+            "description",
+            "responsible",
+            "deadline",
+            "status",
+            "representatives_took_part",
+            "representatives_took_part_on",
+            "copied_from",
+            "version",
+        ]
         read_only_fields = ["copied_from", "version"]
 
 
@@ -141,8 +192,16 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionPlan
-        fields = ["id", "unit", "strategy", "year", "version", "created_at", "updated_at",
-                  "actions"]  # fmt: skip
+        fields = [
+            "id",
+            "unit",
+            "strategy",
+            "year",
+            "version",
+            "created_at",
+            "updated_at",
+            "actions",
+        ]
         read_only_fields = ["version", "created_at", "updated_at"]
         extra_kwargs = {"year": {"min_value": 2000, "max_value": 2100}}
 
@@ -159,8 +218,18 @@ class TertialReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TertialReport
-        fields = ["id", "unit", "year", "tertial", "state", "summary", "comments",
-                  "prioritised_actions", "submitted_at", "version"]  # fmt: skip
+        fields = [
+            "id",
+            "unit",
+            "year",
+            "tertial",
+            "state",
+            "summary",
+            "comments",
+            "prioritised_actions",
+            "submitted_at",
+            "version",
+        ]
         read_only_fields = ["state", "summary", "submitted_at", "version"]
         extra_kwargs = {
             "year": {"min_value": 2000, "max_value": 2100},
@@ -201,8 +270,19 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "url", "status", "source", "created_at", "finished_at", "skip_invalid",
-                  "files", "counts", "errors", "recompute_pending"]  # fmt: skip
+        fields = [
+            "id",
+            "url",
+            "status",
+            "source",
+            "created_at",
+            "finished_at",
+            "skip_invalid",
+            "files",
+            "counts",
+            "errors",
+            "recompute_pending",
+        ]
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, job: ImportJob) -> str:

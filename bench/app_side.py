@@ -55,9 +55,16 @@ def dump(out: Path) -> dict[str, Any]:
             writer = csv.writer(handle)
             writer.writerow([column[0] for column in cursor.description])
             for row in cursor.fetchall():
-                writer.writerow("" if item is None else repr(item) if isinstance(item, float)
-                                else str(item).lower() if isinstance(item, bool) else item
-                                for item in row)  # fmt: skip
+                writer.writerow(
+                    ""
+                    if item is None
+                    else repr(item)
+                    if isinstance(item, float)
+                    else str(item).lower()
+                    if isinstance(item, bool)
+                    else item
+                    for item in row
+                )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM measures_indicatorvalue")
         stored = cursor.fetchone()[0]

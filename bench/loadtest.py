@@ -40,8 +40,16 @@ def wrk(
     base_url: str, target: Target, *, connections: int, seconds: int, threads: int = 2
 ) -> dict[str, Any]:
     """``wrk`` with ``connections`` concurrent users for ``seconds``; parsed figures."""
-    args = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s",
-            "--timeout", "30s", "-s", str(LUA)]  # fmt: skip
+    args = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+    ]
     for header in target.headers:
         args += ["-H", header]
     args.append(base_url + target.path)

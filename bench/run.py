@@ -355,10 +355,14 @@ def bench_size(
     reference = reference_step(data, data.base, last_month=data.cut)
     recorder.step(
         "reference_base",
-        {"seconds": reference.total_seconds, "parts": reference.seconds,
-         "rows": reference.rows(), "periods": len(reference.periods),
-         "threads": reference.con.execute("SELECT current_setting('threads')").fetchone()[0]},
-    )  # fmt: skip
+        {
+            "seconds": reference.total_seconds,
+            "parts": reference.seconds,
+            "rows": reference.rows(),
+            "periods": len(reference.periods),
+            "threads": reference.con.execute("SELECT current_setting('threads')").fetchone()[0],
+        },
+    )
     log(f"  DuckDB: {reference.total_seconds:.2f} s for {reference.rows():,} values")
 
     full: dict[str, Any] = {}
@@ -424,9 +428,13 @@ def bench_size(
     reference = reference_step(data, data.full, last_month=data.end)
     recorder.step(
         "reference_full",
-        {"seconds": reference.total_seconds, "parts": reference.seconds,
-         "rows": reference.rows(), "periods": len(reference.periods)},
-    )  # fmt: skip
+        {
+            "seconds": reference.total_seconds,
+            "parts": reference.seconds,
+            "rows": reference.rows(),
+            "periods": len(reference.periods),
+        },
+    )
     # Without the import's range recomputed, the months before the last one still hold
     # the base's figures (e.g. a spell that went on past the cut-off changes from short
     # to long): only the periods the last month's recompute rewrote can agree.

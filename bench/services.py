@@ -111,27 +111,72 @@ class Postgres:
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if data_dir.exists():
             # A cluster left by an interrupted run: stop it if it still runs, start anew.
-            run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "stop"],
-                cwd=work, check=False)  # fmt: skip
+            run(
+                [*as_pg, str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "stop"],
+                cwd=work,
+                check=False,
+            )
             shutil.rmtree(data_dir)
         data_dir.mkdir()
         if as_pg:
             shutil.chown(work, "postgres", "postgres")
             shutil.chown(data_dir, "postgres", "postgres")
-        run([*as_pg, str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres",
-             "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"], cwd=work)  # fmt: skip
+        run(
+            [
+                *as_pg,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            cwd=work,
+        )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {work}" + "".join(
             f" -c {key}={value}" for key, value in PG_SETTINGS.items()
         )
-        run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(work / "postgres.log"),
-             "-w", "-t", "120", "-o", options, "start"], cwd=work)  # fmt: skip
+        run(
+            [
+                *as_pg,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data_dir),
+                "-l",
+                str(work / "postgres.log"),
+                "-w",
+                "-t",
+                "120",
+                "-o",
+                options,
+                "start",
+            ],
+            cwd=work,
+        )
         psql = str(bin_dir / "psql")
         for statement in (
             "CREATE ROLE strategi LOGIN PASSWORD 'strategi' CREATEDB",
             "CREATE DATABASE strategi OWNER strategi",
         ):
-            run([psql, "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v",
-                 "ON_ERROR_STOP=1", "-q", "-c", statement], cwd=work)  # fmt: skip
+            run(
+                [
+                    psql,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-q",
+                    "-c",
+                    statement,
+                ],
+                cwd=work,
+            )
         url = f"postgres://strategi:strategi@127.0.0.1:{port}/strategi"
         return cls(url=url, data_dir=data_dir, bin_dir=bin_dir, port=port)
 
@@ -139,8 +184,11 @@ class Postgres:
         if self.data_dir is None or self.bin_dir is None:
             return
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        run([*as_pg, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
-             "stop"], cwd=self.data_dir.parent, check=False)  # fmt: skip
+        run(
+            [*as_pg, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "stop"],
+            cwd=self.data_dir.parent,
+            check=False,
+        )
 
     def reset(self) -> None:
         """An empty database: drop and recreate the public schema."""
@@ -173,9 +221,27 @@ class Redis:
     def start(cls, work: Path, port: int) -> Redis:
         work.mkdir(parents=True, exist_ok=True)
         pid_file = work / "redis.pid"
-        run(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--daemonize", "yes",
-             "--save", "", "--appendonly", "no", "--dir", str(work), "--logfile",
-             str(work / "redis.log"), "--pidfile", str(pid_file)])  # fmt: skip
+        run(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--daemonize",
+                "yes",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(work),
+                "--logfile",
+                str(work / "redis.log"),
+                "--pidfile",
+                str(pid_file),
+            ]
+        )
         url = f"redis://127.0.0.1:{port}/0"
         redis = cls(url=url, pid_file=pid_file)
         for _ in range(100):
@@ -271,7 +337,7 @@ def start_worker(concurrency: int, *, env: dict[str, str], logs: Path, tag: str)
             "--without-mingle",
             "--loglevel",
             "INFO",
-        ],  # fmt: skip
+        ],
         env=env,
         log_file=log_file,
     )
@@ -303,7 +369,7 @@ def start_gunicorn(workers: int, port: int, *, env: dict[str, str], logs: Path) 
             "120",
             "--log-level",
             "warning",
-        ],  # fmt: skip
+        ],
         env=env,
         log_file=logs / "gunicorn.log",
     )

@@ -29,8 +29,10 @@ def main(paths: list[str]) -> int:
         fcntl.flock(lock, fcntl.LOCK_EX)
         subprocess.run(
             [*MANAGE, "makemessages", "--locale", "nb", "--ignore", ".venv/*", "--no-obsolete"],
-            cwd=ROOT, check=True, capture_output=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         po = polib.pofile(str(PO))
         missing = []
         for entry in po:
@@ -52,8 +54,10 @@ def main(paths: list[str]) -> int:
         po.save()
         subprocess.run(
             [*MANAGE, "compilemessages", "--locale", "nb", "--ignore", ".venv/*"],
-            cwd=ROOT, check=True, capture_output=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     return 1 if missing else 0

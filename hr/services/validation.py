@@ -21,16 +21,35 @@ from .stored import StoredAbsence, StoredEmployment, StoredState
 
 # Required and optional columns per file (spec/hr-import.md, "Files").
 COLUMNS = {
-    "orgunits": {"code": True, "name": True, "parent_code": False, "level": True,
-                 "shift_based": False},
-    "employments": {
-        "employment_id": True, "person_id": True, "birth_date": True, "gender": False,
-        "unit_code": True, "position_pct": True, "start_date": True, "end_date": False,
-        "end_reason": False, "employment_type": False, "job_title": False,
+    "orgunits": {
+        "code": True,
+        "name": True,
+        "parent_code": False,
+        "level": True,
+        "shift_based": False,
     },
-    "absences": {"absence_id": True, "employment_id": True, "start_date": True,
-                 "end_date": True, "grade_pct": True, "kind": True},
-}  # fmt: skip
+    "employments": {
+        "employment_id": True,
+        "person_id": True,
+        "birth_date": True,
+        "gender": False,
+        "unit_code": True,
+        "position_pct": True,
+        "start_date": True,
+        "end_date": False,
+        "end_reason": False,
+        "employment_type": False,
+        "job_title": False,
+    },
+    "absences": {
+        "absence_id": True,
+        "employment_id": True,
+        "start_date": True,
+        "end_date": True,
+        "grade_pct": True,
+        "kind": True,
+    },
+}
 KEY_COLUMNS = {"orgunits": "code", "employments": "employment_id", "absences": "absence_id"}
 
 LEVELS = [choice.value for choice in OrgUnit.Level]
@@ -203,8 +222,15 @@ class _Cells:
             return None
         return value
 
-    def choice(self, column: str, choices: list[str], *, required: bool, default: str = "",
-               upper: bool = False) -> str | None:  # fmt: skip
+    def choice(
+        self,
+        column: str,
+        choices: list[str],
+        *,
+        required: bool,
+        default: str = "",
+        upper: bool = False,
+    ) -> str | None:
         value = self.values.get(column, "")
         if not value:
             if required:

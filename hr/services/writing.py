@@ -23,9 +23,17 @@ from .validation import AbsenceRecord, Batch, EmploymentRecord, UnitRecord
 BATCH_SIZE = 1000
 UNIT_FIELDS = ["name", "parent", "level", "shift_based"]
 EMPLOYMENT_FIELDS = [
-    "person_id", "birth_date", "gender", "unit", "position_pct", "start_date", "end_date",
-    "end_reason", "employment_type", "job_title",
-]  # fmt: skip
+    "person_id",
+    "birth_date",
+    "gender",
+    "unit",
+    "position_pct",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "employment_type",
+    "job_title",
+]
 ABSENCE_FIELDS = ["employment", "start_date", "end_date", "grade_pct", "kind"]
 
 
@@ -111,8 +119,11 @@ def _write_units(
                 counter.add(record, "created")
                 structure_changed = True
             elif (old.name, old.parent_id, old.level, old.shift_based) != (
-                unit.name, parent_id, unit.level, unit.shift_based,
-            ):  # fmt: skip
+                unit.name,
+                parent_id,
+                unit.level,
+                unit.shift_based,
+            ):
                 unit.pk = old.pk
                 to_update.append(unit)
                 counter.add(record, "updated")
@@ -243,8 +254,13 @@ def _write_absences(
             continue
         old = stored.absences.get(record.absence_id)
         # In the order of StoredAbsence's fields after pk and absence_id.
-        values = (record.employment_id, record.start_date, record.end_date, record.grade_pct,
-                  record.kind)  # fmt: skip
+        values = (
+            record.employment_id,
+            record.start_date,
+            record.end_date,
+            record.grade_pct,
+            record.kind,
+        )
         if old is not None and old[2:] == values:
             counter.add(record, "unchanged")
             continue
@@ -292,10 +308,13 @@ def _bulk_update(model: type[Model], objs: list[Model], fields: list[str]) -> No
     # as a column of NULLs would be text. (SQLite must not cast: CAST(… AS date) is a number.)
     assignments = ", ".join(
         f"{quote(field.column)} = "
-        + (f"CAST(v.column{i} AS {field.db_type(connection)})" if vendor == "postgresql"
-           else f"v.column{i}")
+        + (
+            f"CAST(v.column{i} AS {field.db_type(connection)})"
+            if vendor == "postgresql"
+            else f"v.column{i}"
+        )
         for i, field in enumerate(columns, start=2)
-    )  # fmt: skip
+    )
     width = len(columns) + 1
     size = min(BATCH_SIZE, (connection.features.max_query_params or 10**6) // width)
     row = "(" + ", ".join(["%s"] * width) + ")"

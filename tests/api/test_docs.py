@@ -13,14 +13,32 @@ def test_schema_is_openapi_3_with_every_endpoint(client) -> None:
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     paths = set(schema["paths"])
-    for name in ["strategies", "goals", "sub-measures", "units", "indicators", "targets",
-                 "indicator-values", "plans", "actions", "tertial-reports", "imports"]:  # fmt: skip
+    for name in [
+        "strategies",
+        "goals",
+        "sub-measures",
+        "units",
+        "indicators",
+        "targets",
+        "indicator-values",
+        "plans",
+        "actions",
+        "tertial-reports",
+        "imports",
+    ]:
         assert f"/api/v1/{name}/" in paths
     assert schema["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
     # Error responses are part of the contract.
     assert set(schema["paths"]["/api/v1/actions/{id}/"]["patch"]["responses"]) >= {
-        "200", "400", "401", "403", "404", "409", "428", "429"
-    }  # fmt: skip
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "428",
+        "429",
+    }
 
 
 @pytest.mark.django_db

@@ -118,9 +118,11 @@ def test_an_upload_is_accepted_queued_and_run(hr_system, eager, django_capture_o
 def queued_job(*, minutes_ago: int) -> ImportJob:
     """An uploaded job with the example's files, waiting since ``minutes_ago``."""
     job = ImportJob.objects.create(
-        user=None, source=ImportJob.Source.API, status=ImportJob.Status.QUEUED,
+        user=None,
+        source=ImportJob.Source.API,
+        status=ImportJob.Status.QUEUED,
         files=[f"{kind}.csv" for kind in KINDS],
-    )  # fmt: skip
+    )
     ImportJobFile.objects.bulk_create(
         ImportJobFile(job=job, name=f"{kind}.csv", content=(EXAMPLE / f"{kind}.csv").read_bytes())
         for kind in KINDS

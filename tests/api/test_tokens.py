@@ -233,8 +233,11 @@ def test_every_error_is_json_with_detail_and_code(world, objects):
     cases = [
         (hr.get("/api/v1/indicator-values/?from=2025-13"), 400, "invalid"),
         (hr.post("/api/v1/actions/", {}, format="json"), 400, "invalid"),
-        (hr.post("/api/v1/actions/", "{not json", content_type="application/json"), 400,
-         "parse_error"),
+        (
+            hr.post("/api/v1/actions/", "{not json", content_type="application/json"),
+            400,
+            "parse_error",
+        ),
         (world.client("anonymous").get("/api/v1/units/"), 401, "not_authenticated"),
         (bearer("stg_nope").get("/api/v1/units/"), 401, "authentication_failed"),
         (reader.patch(path, {"title": "x"}, HTTP_IF_MATCH='"1"'), 403, "permission_denied"),
@@ -246,7 +249,7 @@ def test_every_error_is_json_with_detail_and_code(world, objects):
         (hr.patch(path, {"title": "x"}), 428, "precondition_required"),
         (hr.delete("/api/v1/units/V1/"), 405, "method_not_allowed"),
         (hr.get("/api/v1/units/", HTTP_ACCEPT="text/html"), 406, "not_acceptable"),
-    ]  # fmt: skip
+    ]
     for response, status, code in cases:
         assert response.status_code == status, (status, response.content)
         assert response["Content-Type"] == "application/json", status

@@ -22,10 +22,15 @@ VALUES = "/api/v1/indicator-values/"
 def stored(indicator: Indicator, unit, period: P.Period, granularity: str, **fields) -> None:
     defaults = {"value": 4.5, "numerator": 18.0, "denominator": 400.0, "n_persons": 9}
     IndicatorValue.objects.create(
-        indicator=indicator, unit=unit, granularity=granularity, period=period.label,
-        period_start=period.start, period_end=period.end, computed_at=timezone.now(),
+        indicator=indicator,
+        unit=unit,
+        granularity=granularity,
+        period=period.label,
+        period_start=period.start,
+        period_end=period.end,
+        computed_at=timezone.now(),
         **(defaults | fields),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -40,8 +45,17 @@ def more_values(world) -> None:
         stored(sick, unit, P.tertial(2025, 1), P.TERTIAL, value=1 / 3, numerator=4 / 3)
         stored(sick, unit, P.year(2024), P.YEAR, value=7.0, numerator=28.0)
         stored(fte, unit, P.month(2025, 2), P.MONTH, value=12.5, numerator=None, denominator=None)
-    stored(turnover, units["A1"], P.year(2024), P.YEAR, value=None, numerator=None,
-           denominator=None, suppressed=True, n_persons=3)  # fmt: skip
+    stored(
+        turnover,
+        units["A1"],
+        P.year(2024),
+        P.YEAR,
+        value=None,
+        numerator=None,
+        denominator=None,
+        suppressed=True,
+        n_persons=3,
+    )
     stored(sick, units["V2"], P.month(2024, 12), P.MONTH, value=6.2, numerator=24.8)
 
 
@@ -84,7 +98,7 @@ FILTERS = {
             "2025-T1",
         ],
         "&indicator=sick_leave_pct&unit=A1&granularity=month&from=2025-02&to=2025-T1",
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -136,10 +150,18 @@ def test_json_records_are_the_export_records_with_target_and_status(world):
     )
     by_key = {tuple(r[k] for k in key): r for r in received}
     assert by_key[("sick_leave_pct", "V1", "month", "2025-01")] | {"value": None} == {
-        "indicator": "sick_leave_pct", "unit": "V1", "period": "2025-01",
-        "granularity": "month", "value": None, "numerator": 13.0, "denominator": 400.0,
-        "n_persons": 12, "suppressed": False, "target": 6.0, "status": "met",
-    }  # fmt: skip
+        "indicator": "sick_leave_pct",
+        "unit": "V1",
+        "period": "2025-01",
+        "granularity": "month",
+        "value": None,
+        "numerator": 13.0,
+        "denominator": 400.0,
+        "n_persons": 12,
+        "suppressed": False,
+        "target": 6.0,
+        "status": "met",
+    }
     assert by_key[("sick_leave_pct", "V2", "month", "2024-12")]["status"] == "near"
     assert by_key[("sick_leave_pct", "K", "year", "2024")]["status"] == "missed"
     suppressed = by_key[("turnover_pct", "A1", "year", "2024")]

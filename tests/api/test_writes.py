@@ -106,10 +106,16 @@ def test_action_create_edit_delete_with_the_etag_round_trip(world, objects):
     sub_measure = goal.sub_measures.first()
     created = client.post(
         ACTIONS,
-        {"plan": plan.pk, "goal": goal.pk, "sub_measure": sub_measure.pk, "title": "Nytt tiltak",
-         "deadline": f"{YEAR}-10-01", "responsible": "Leder"},
+        {
+            "plan": plan.pk,
+            "goal": goal.pk,
+            "sub_measure": sub_measure.pk,
+            "title": "Nytt tiltak",
+            "deadline": f"{YEAR}-10-01",
+            "responsible": "Leder",
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert created["Location"] == f"{ACTIONS}{body['id']}/"
@@ -311,12 +317,14 @@ def test_a_report_draft_is_saved_submitted_and_reopened(world, objects):
     read = leader.get(path)
     saved = leader.patch(
         path,
-        {"summary": "  Sykefraværet går ned.  ",
-         "comments": [{"indicator": "sick_leave_pct", "text": "Bedre enn i fjor."}],
-         "prioritised_actions": [action.pk]},
+        {
+            "summary": "  Sykefraværet går ned.  ",
+            "comments": [{"indicator": "sick_leave_pct", "text": "Bedre enn i fjor."}],
+            "prioritised_actions": [action.pk],
+        },
         format="json",
         HTTP_IF_MATCH=read["ETag"],
-    )  # fmt: skip
+    )
     assert saved.status_code == 200, saved.content
     body = saved.json()
     assert body["summary"] == "Sykefraværet går ned."

@@ -538,9 +538,19 @@ def test_xlsx_export_holds_the_same_rows_as_numbers(hr_client):
     assert rows[0] == tuple(HEADER.split(","))
     assert len(rows) == 1 + 3 * 7
     assert rows[1] == (
-        "HV", "Helse og velferd", "tjenesteomrade", "sick_leave_pct", "Sykefravær", "2024-T2",
-        pytest.approx(100 / 9), 9, False, 11, "near", 0,
-    )  # fmt: skip
+        "HV",
+        "Helse og velferd",
+        "tjenesteomrade",
+        "sick_leave_pct",
+        "Sykefravær",
+        "2024-T2",
+        pytest.approx(100 / 9),
+        9,
+        False,
+        11,
+        "near",
+        0,
+    )
 
 
 def test_exports_without_stored_values_have_only_the_header(client, django_user_model):

@@ -170,8 +170,13 @@ def test_users_of_different_scopes_never_share_a_page(client, django_user_model,
     school = user_with_role(django_user_model, "leader-ou", roles.LEADER, units["OU"])
     client.force_login(hr)
     assert unit_rows(client.get(URL, {"expand": "all"}).content.decode()) == [
-        "K", "HV", "SH", "SH1", "OU", "SK",
-    ]  # fmt: skip
+        "K",
+        "HV",
+        "SH",
+        "SH1",
+        "OU",
+        "SK",
+    ]
     assert "/reports/2024/T2/" in client.get(URL).content.decode()
 
     client.force_login(nursing_home)
@@ -188,8 +193,11 @@ def test_users_of_different_scopes_never_share_a_page(client, django_user_model,
     # A leader who gets another unit sees it on the next request.
     RoleAssignment.objects.create(user=school, unit=units["SH"], role=RoleAssignment.Role.LEADER)
     assert unit_rows(client.get(URL, {"expand": "all"}).content.decode()) == [
-        "OU", "SK", "SH", "SH1",
-    ]  # fmt: skip
+        "OU",
+        "SK",
+        "SH",
+        "SH1",
+    ]
     assert client.get("/dashboard/rows/SH/").status_code == 200
 
     # A leader who loses their unit is refused at once.

@@ -110,12 +110,23 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         wait_for(self.is_up, timeout=15, what=f"redis-server on port {self.port}")
 
     def stop(self) -> None:
@@ -194,17 +205,30 @@ class PostgresCluster:
 
     def pg_ctl(self, *args: str) -> None:
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
-            str(self.directory / "postgres.log"), "-w", "-t", "60", *args,
-        )  # fmt: skip
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.directory / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            *args,
+        )
 
     def init(self) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres")
         self._run(
-            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -276,15 +300,27 @@ def start_worker(*, database: str, redis_url: str, **env: str) -> subprocess.Pop
     the recompute that another task queues) are its own too.
     """
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "--app", "strategi", "worker",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "strategi",
+            "worker",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
         cwd=ROOT,
         env=child_env(DATABASE_URL=database, REDIS_URL=redis_url, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 @contextlib.contextmanager
@@ -292,15 +328,27 @@ def app_server(**env: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """gunicorn with one sync worker (one thread: its database connection is reused)."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "strategi.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--timeout", "60", "--graceful-timeout", "5"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "strategi.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+        ],
         cwd=ROOT,
         env=child_env(DEBUG="true", **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:

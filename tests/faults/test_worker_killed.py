@@ -37,8 +37,19 @@ pytestmark = pytest.mark.services
 
 # For the test's workers: a task of a killed worker is due again after 3 s.
 VISIBILITY_TIMEOUT = 3
-FIELDS = ("indicator__slug", "unit__code", "granularity", "period", "period_start",
-          "period_end", "value", "numerator", "denominator", "n_persons", "suppressed")  # fmt: skip
+FIELDS = (
+    "indicator__slug",
+    "unit__code",
+    "granularity",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "n_persons",
+    "suppressed",
+)
 
 
 def stored_values() -> dict[tuple[str, str, str], Counter]:

@@ -88,7 +88,7 @@ def snapshot() -> dict[str, list[tuple]]:
                 "employment_type",
                 "job_title",
             )
-        ),  # fmt: skip
+        ),
         "absences": list(
             AbsenceSpell.objects.order_by("absence_id").values_list(
                 "absence_id",
@@ -98,7 +98,7 @@ def snapshot() -> dict[str, list[tuple]]:
                 "grade_pct",
                 "kind",
             )
-        ),  # fmt: skip
+        ),
         "closure": list(
             OrgUnitClosure.objects.order_by("ancestor__code", "descendant__code").values_list(
                 "ancestor__code", "descendant__code", "depth"
@@ -109,9 +109,13 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 def counts(
-    *, rows: int | None = None, created: int = 0, updated: int = 0, unchanged: int = 0,
+    *,
+    rows: int | None = None,
+    created: int = 0,
+    updated: int = 0,
+    unchanged: int = 0,
     rejected: int = 0,
-) -> dict:  # fmt: skip
+) -> dict:
     """Counts of one file; ``rows`` defaults to the sum (it differs in a refused batch)."""
     return {
         "rows": created + updated + unchanged + rejected if rows is None else rows,

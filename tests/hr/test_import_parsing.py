@@ -50,8 +50,12 @@ def test_the_spec_example_imports_completely():
     assert AbsenceSpell.objects.count() == 6
     e2 = Employment.objects.get(employment_id="E3")
     assert (e2.person_id, e2.unit.code, e2.position_pct, e2.employment_type, e2.job_title) == (
-        "P2", "SK", 25.0, "midlertidig", "Assistent",
-    )  # fmt: skip
+        "P2",
+        "SK",
+        25.0,
+        "midlertidig",
+        "Assistent",
+    )
     assert OrgUnit.objects.get(code="SH").shift_based is True
 
 
@@ -99,8 +103,12 @@ def test_headers_are_case_insensitive_trimmed_in_any_order_and_extra_columns_ign
     assert messages(result) == []
     unit = OrgUnit.objects.get()
     assert (unit.code, unit.name, unit.level, unit.parent, unit.shift_based) == (
-        "K", "Eksempel kommune", "kommune", None, True,
-    )  # fmt: skip
+        "K",
+        "Eksempel kommune",
+        "kommune",
+        None,
+        True,
+    )
 
 
 def test_empty_lines_are_skipped_and_lines_are_physical_line_numbers():
@@ -309,8 +317,10 @@ def test_an_xlsx_workbook_has_one_sheet_per_file_with_typed_cells():
     }
     employment = Employment.objects.get()
     assert (employment.employment_id, employment.birth_date, employment.position_pct) == (
-        "1001", dt.date(1960, 2, 29), 80.5,
-    )  # fmt: skip
+        "1001",
+        dt.date(1960, 2, 29),
+        80.5,
+    )
     assert employment.start_date == dt.date(2024, 3, 1)
     assert AbsenceSpell.objects.get().grade_pct == 50.0
     assert result.job.files == ["hr.xlsx"]
@@ -345,10 +355,17 @@ def test_a_file_that_is_not_a_workbook_is_refused():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("ja", True), ("JA", True), ("nei", False), ("Nei", False), ("true", True),
-        ("False", False), ("1", True), ("0", False), ("", False),
+        ("ja", True),
+        ("JA", True),
+        ("nei", False),
+        ("Nei", False),
+        ("true", True),
+        ("False", False),
+        ("1", True),
+        ("0", False),
+        ("", False),
     ],
-)  # fmt: skip
+)
 def test_shift_based_accepts_yes_no_in_three_spellings(value, expected):
     result = run(units(f"K,Eksempel kommune,,kommune,{value}"))
 

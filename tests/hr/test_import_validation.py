@@ -76,33 +76,53 @@ def test_unit_row_rules(example, row, expected):
         (",P9,1980-01-01,M,SK,100,2024-01-01,,,fast,", "employment_id: a value is required."),
         ("E9,,1980-01-01,M,SK,100,2024-01-01,,,fast,", "person_id: a value is required."),
         ("E9,P9,,M,SK,100,2024-01-01,,,fast,", "birth_date: a value is required."),
-        ("E9,P9,1980-13-01,M,SK,100,2024-01-01,,,fast,",
-         "birth_date: “1980-13-01” is not a date: use YYYY-MM-DD or DD.MM.YYYY."),
+        (
+            "E9,P9,1980-13-01,M,SK,100,2024-01-01,,,fast,",
+            "birth_date: “1980-13-01” is not a date: use YYYY-MM-DD or DD.MM.YYYY.",
+        ),
         ("E9,P9,1980-01-01,X,SK,100,2024-01-01,,,fast,", "gender: “X” is not one of: K, M."),
         ("E9,P9,1980-01-01,M,,100,2024-01-01,,,fast,", "unit_code: a value is required."),
         ("E9,P9,1980-01-01,M,SK,,2024-01-01,,,fast,", "position_pct: a value is required."),
-        ("E9,P9,1980-01-01,M,SK,0,2024-01-01,,,fast,",
-         "position_pct: must be more than 0 and at most 100 (is 0)."),
-        ('E9,P9,1980-01-01,M,SK,"100,5",2024-01-01,,,fast,',
-         "position_pct: must be more than 0 and at most 100 (is 100,5)."),
-        ("E9,P9,1980-01-01,M,SK,-20,2024-01-01,,,fast,",
-         "position_pct: must be more than 0 and at most 100 (is -20)."),
+        (
+            "E9,P9,1980-01-01,M,SK,0,2024-01-01,,,fast,",
+            "position_pct: must be more than 0 and at most 100 (is 0).",
+        ),
+        (
+            'E9,P9,1980-01-01,M,SK,"100,5",2024-01-01,,,fast,',
+            "position_pct: must be more than 0 and at most 100 (is 100,5).",
+        ),
+        (
+            "E9,P9,1980-01-01,M,SK,-20,2024-01-01,,,fast,",
+            "position_pct: must be more than 0 and at most 100 (is -20).",
+        ),
         ("E9,P9,1980-01-01,M,SK,80%,2024-01-01,,,fast,", "position_pct: “80%” is not a number."),
         ("E9,P9,1980-01-01,M,SK,100,,,,fast,", "start_date: a value is required."),
-        ("E9,P9,1980-01-01,M,SK,100,2024-01-01,2023-12-31,annet,fast,",
-         "end_date: the end date is before the start date (2024-01-01)."),
-        ("E9,P9,1980-01-01,M,SK,100,2024-01-01,2024-06-30,,fast,",
-         "end_reason: a value is required when end_date is set."),
-        ("E9,P9,1980-01-01,M,SK,100,2024-01-01,,annet,fast,",
-         "end_reason: must be empty when end_date is empty (ongoing)."),
-        ("E9,P9,1980-01-01,M,SK,100,2024-01-01,2024-06-30,pensjon,fast,",
-         f"end_reason: “pensjon” is not one of: {END_REASONS}."),
-        ("E9,P9,1980-01-01,M,SK,100,2024-01-01,,,vikar,",
-         "employment_type: “vikar” is not one of: fast, midlertidig."),
-        (f"E9,P9,1980-01-01,M,SK,100,2024-01-01,,,fast,{'t' * 201}",
-         "job_title: is longer than 200 characters."),
+        (
+            "E9,P9,1980-01-01,M,SK,100,2024-01-01,2023-12-31,annet,fast,",
+            "end_date: the end date is before the start date (2024-01-01).",
+        ),
+        (
+            "E9,P9,1980-01-01,M,SK,100,2024-01-01,2024-06-30,,fast,",
+            "end_reason: a value is required when end_date is set.",
+        ),
+        (
+            "E9,P9,1980-01-01,M,SK,100,2024-01-01,,annet,fast,",
+            "end_reason: must be empty when end_date is empty (ongoing).",
+        ),
+        (
+            "E9,P9,1980-01-01,M,SK,100,2024-01-01,2024-06-30,pensjon,fast,",
+            f"end_reason: “pensjon” is not one of: {END_REASONS}.",
+        ),
+        (
+            "E9,P9,1980-01-01,M,SK,100,2024-01-01,,,vikar,",
+            "employment_type: “vikar” is not one of: fast, midlertidig.",
+        ),
+        (
+            f"E9,P9,1980-01-01,M,SK,100,2024-01-01,,,fast,{'t' * 201}",
+            "job_title: is longer than 200 characters.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_employment_row_rules(example, row, expected):
     before = snapshot()
 
@@ -119,18 +139,26 @@ def test_employment_row_rules(example, row, expected):
         ("A9,,2024-05-06,2024-05-07,100,egenmeldt", "employment_id: a value is required."),
         ("A9,E6,,2024-05-07,100,egenmeldt", "start_date: a value is required."),
         ("A9,E6,2024-05-06,,100,egenmeldt", "end_date: a value is required."),
-        ("A9,E6,2024-05-06,2024-05-05,100,egenmeldt",
-         "end_date: the end date is before the start date (2024-05-06)."),
+        (
+            "A9,E6,2024-05-06,2024-05-05,100,egenmeldt",
+            "end_date: the end date is before the start date (2024-05-06).",
+        ),
         ("A9,E6,2024-05-06,2024-05-07,,egenmeldt", "grade_pct: a value is required."),
-        ("A9,E6,2024-05-06,2024-05-07,0,egenmeldt",
-         "grade_pct: must be more than 0 and at most 100 (is 0)."),
-        ("A9,E6,2024-05-06,2024-05-07,101,egenmeldt",
-         "grade_pct: must be more than 0 and at most 100 (is 101)."),
+        (
+            "A9,E6,2024-05-06,2024-05-07,0,egenmeldt",
+            "grade_pct: must be more than 0 and at most 100 (is 0).",
+        ),
+        (
+            "A9,E6,2024-05-06,2024-05-07,101,egenmeldt",
+            "grade_pct: must be more than 0 and at most 100 (is 101).",
+        ),
         ("A9,E6,2024-05-06,2024-05-07,100,", "kind: a value is required."),
-        ("A9,E6,2024-05-06,2024-05-07,100,sykmeldt",
-         "kind: “sykmeldt” is not one of: egenmeldt, legemeldt."),
+        (
+            "A9,E6,2024-05-06,2024-05-07,100,sykmeldt",
+            "kind: “sykmeldt” is not one of: egenmeldt, legemeldt.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_absence_row_rules(example, row, expected):
     before = snapshot()
 
@@ -508,8 +536,16 @@ def test_skip_invalid_writes_the_valid_rows_and_rejects_the_bad_ones_and_their_d
     }
     assert OrgUnit.objects.filter(code__in=["X1", "X2"]).count() == 1
     assert set(Employment.objects.values_list("employment_id", flat=True)) == {
-        "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9",
-    }  # fmt: skip
+        "E1",
+        "E2",
+        "E3",
+        "E4",
+        "E5",
+        "E6",
+        "E7",
+        "E8",
+        "E9",
+    }
     assert AbsenceSpell.objects.filter(absence_id__in=["A9", "A10"]).count() == 1
     assert [(row.file, row.line, row.values["employment_id"]) for row in result.rejected[1:3]] == [
         ("employments.csv", 3, "E10"),
@@ -612,13 +648,18 @@ def test_updates_write_every_field_including_empty_dates(example):
     }
     assert list(
         Employment.objects.filter(employment_id__in=["E1", "E2"]).values_list(
-            "unit__code", "position_pct", "start_date", "end_date", "end_reason",
-            "employment_type", "job_title",
+            "unit__code",
+            "position_pct",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "employment_type",
+            "job_title",
         )
     ) == [
         ("SH", 100.0, dt.date(2010, 1, 1), None, "", "fast", "Sykepleier"),
         ("SK", 60.0, dt.date(2015, 1, 2), dt.date(2024, 12, 31), "oppsigelse", "midlertidig", ""),
-    ]  # fmt: skip
+    ]
     a3 = AbsenceSpell.objects.get(absence_id="A3")
     assert (a3.end_date, a3.grade_pct, a3.kind) == (dt.date(2024, 3, 11), 40.0, "egenmeldt")
 
@@ -648,8 +689,10 @@ def test_unit_changes_are_written_parents_first_with_history_and_a_rebuilt_tree(
     assert OrgUnitClosure.objects.filter(ancestor__code="HV", descendant__code="SK").exists()
     history = OrgUnit.history.filter(code__in=["X1", "X2", "SK"], history_user=user)
     assert sorted(history.values_list("code", "history_type")) == [
-        ("SK", "~"), ("X1", "+"), ("X2", "+"),
-    ]  # fmt: skip
+        ("SK", "~"),
+        ("X1", "+"),
+        ("X2", "+"),
+    ]
     assert set(history.values_list("history_change_reason", flat=True)) == {
         f"HR import {result.job.pk}"
     }
@@ -670,17 +713,31 @@ def test_the_first_import_touches_every_month_since_the_first_absence_data():
     [
         (lambda: absences(NEW_ABSENCE), dt.date(2024, 5, 1)),
         # E5 moves its start from 2024-03-01 to 2024-04-15: March changes too.
-        (lambda: employments("E5,P3,1990-01-10,M,SH,80,2024-04-15,,,fast,Helsefagarbeider"),
-         dt.date(2024, 3, 1)),
+        (
+            lambda: employments("E5,P3,1990-01-10,M,SH,80,2024-04-15,,,fast,Helsefagarbeider"),
+            dt.date(2024, 3, 1),
+        ),
         # E5 is closed in June (the monthly export's usual change): June onwards only.
-        (lambda: employments("E5,P3,1990-01-10,M,SH,80,2024-03-01,2024-06-20,oppsigelse,fast,"
-                             "Helsefagarbeider"), dt.date(2024, 6, 1)),
+        (
+            lambda: employments(
+                "E5,P3,1990-01-10,M,SH,80,2024-03-01,2024-06-20,oppsigelse,fast,Helsefagarbeider"
+            ),
+            dt.date(2024, 6, 1),
+        ),
         # E1's end moves from 2024-03-15 to 2024-05-31: from the earlier end, March.
-        (lambda: employments("E1,P1,1960-02-29,K,SH,100,2010-01-01,2024-05-31,alderspensjon,"
-                             "fast,Sykepleier"), dt.date(2024, 3, 1)),
+        (
+            lambda: employments(
+                "E1,P1,1960-02-29,K,SH,100,2010-01-01,2024-05-31,alderspensjon,fast,Sykepleier"
+            ),
+            dt.date(2024, 3, 1),
+        ),
         # E5 closed and its position changed: from its start.
-        (lambda: employments("E5,P3,1990-01-10,M,SH,60,2024-03-01,2024-06-20,oppsigelse,fast,"
-                             "Helsefagarbeider"), dt.date(2024, 3, 1)),
+        (
+            lambda: employments(
+                "E5,P3,1990-01-10,M,SH,60,2024-03-01,2024-06-20,oppsigelse,fast,Helsefagarbeider"
+            ),
+            dt.date(2024, 3, 1),
+        ),
         (lambda: employments(NEW_EMPLOYMENT), dt.date(2024, 1, 1)),
         (lambda: absences("A3,E4,2024-01-15,2024-03-10,50,legemeldt"), dt.date(2024, 1, 1)),
         # A unit re-flagged as shift-based changes every month with employments.
@@ -689,7 +746,7 @@ def test_the_first_import_touches_every_month_since_the_first_absence_data():
         # A new name changes no indicator.
         (lambda: units("SK,Byskolen,K,virksomhet,nei"), None),
     ],
-)  # fmt: skip
+)
 def test_first_month_touched(example, batch, expected):
     result = run(batch())
 

@@ -30,14 +30,16 @@ def stored() -> dict[tuple, tuple]:
             v.denominator,
             v.n_persons,
             v.suppressed,
-        )  # fmt: skip
+        )
         for v in IndicatorValue.objects.all()
     }
 
 
 def import_folder(folder: Path) -> ImportJob:
-    sources = [ImportSource.from_path(folder / name)
-               for name in ("orgunits.csv", "employments.csv", "absences.csv")]  # fmt: skip
+    sources = [
+        ImportSource.from_path(folder / name)
+        for name in ("orgunits.csv", "employments.csv", "absences.csv")
+    ]
     result = hr_import(sources=sources, user=None, source=ImportJob.Source.COMMAND)
     assert result.succeeded, result.errors[:5]
     return result.job

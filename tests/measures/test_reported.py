@@ -230,8 +230,12 @@ def test_a_computed_indicator_cannot_be_changed_or_its_short_name_taken(seeded):
 def test_a_scale_must_be_increasing_and_keep_the_stored_values_inside(seeded, units, hr):
     autonomy = seeded["tifaktor_autonomi"]
     reported_value_save(indicator=autonomy, unit=units["K"], period="2024", value=4.5, by=hr)
-    fields = {"slug": "tifaktor_autonomi", "name": "Autonomi", "unit_of_measure": "skår",
-              "direction": "higher"}  # fmt: skip
+    fields = {
+        "slug": "tifaktor_autonomi",
+        "name": "Autonomi",
+        "unit_of_measure": "skår",
+        "direction": "higher",
+    }
 
     with pytest.raises(ValidationError) as reversed_scale:
         reported_indicator_save(indicator=autonomy, scale_min=5, scale_max=1, **fields)
@@ -335,9 +339,10 @@ def test_a_bad_period_and_a_computed_indicator_are_refused(seeded, units, hr):
             "Sykefravær beregnes fra HR-data: bare rapporterte indikatorer kan få "
             "verdier registrert eller importert."
         ],
-        "period": ["«2025-13» er ikke en periode: bruk 2025 (år), 2025-T1 (tertial) eller "
-                   "2025-03 (måned)."],
-    }  # fmt: skip
+        "period": [
+            "«2025-13» er ikke en periode: bruk 2025 (år), 2025-T1 (tertial) eller 2025-03 (måned)."
+        ],
+    }
     assert not IndicatorValue.objects.exists()
 
 
@@ -377,8 +382,10 @@ def test_importing_again_replaces_changed_values_only(seeded, units, hr, django_
 
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     assert stored("tifaktor_autonomi", "K", "2025").entered_by == hr
-    assert (stored("tifaktor_autonomi", "SH", "2025").value,
-            stored("tifaktor_autonomi", "SH", "2025").entered_by) == (4.0, other)  # fmt: skip
+    assert (
+        stored("tifaktor_autonomi", "SH", "2025").value,
+        stored("tifaktor_autonomi", "SH", "2025").entered_by,
+    ) == (4.0, other)
     assert IndicatorValue.objects.count() == 2
 
 

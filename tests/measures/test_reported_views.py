@@ -88,9 +88,13 @@ def test_anonymous_posts_write_nothing(client, seeded, units):
     client.post(CREATE, {"slug": "x", "name": "X", "unit_of_measure": "%", "direction": "higher"})
     client.post(
         ENTRY,
-        {"indicator": seeded["tifaktor_autonomi"].pk, "unit": units["K"].pk, "period": "2025",
-         "value": "4"},
-    )  # fmt: skip
+        {
+            "indicator": seeded["tifaktor_autonomi"].pk,
+            "unit": units["K"].pk,
+            "period": "2025",
+            "value": "4",
+        },
+    )
 
     assert not Indicator.objects.filter(slug="x").exists()
     assert not IndicatorValue.objects.exists()
@@ -161,9 +165,16 @@ def test_hr_creates_a_reported_indicator(hr_client, seeded):
 
     response = hr_client.post(
         CREATE,
-        {"slug": "praksisplasser", "name": "Praksisplasser", "unit_of_measure": "antall",
-         "direction": "higher", "scale_min": "0", "scale_max": "", "goals": [goal.pk]},
-    )  # fmt: skip
+        {
+            "slug": "praksisplasser",
+            "name": "Praksisplasser",
+            "unit_of_measure": "antall",
+            "direction": "higher",
+            "scale_min": "0",
+            "scale_max": "",
+            "goals": [goal.pk],
+        },
+    )
 
     assert response.status_code == 302
     assert response["Location"] == LIST
@@ -175,8 +186,12 @@ def test_hr_creates_a_reported_indicator(hr_client, seeded):
 def test_the_form_has_labels_and_help_texts(hr_client, seeded):
     html = hr_client.get(CREATE).content.decode()
 
-    for field, label in [("slug", "Kortnavn"), ("name", "Navn"), ("scale_min", "Laveste verdi"),
-                         ("scale_max", "Høyeste verdi")]:  # fmt: skip
+    for field, label in [
+        ("slug", "Kortnavn"),
+        ("name", "Navn"),
+        ("scale_min", "Laveste verdi"),
+        ("scale_max", "Høyeste verdi"),
+    ]:
         assert re.search(rf'<label\s+for="id_{field}"[^>]*>\s*{label}', html), field
         assert f'id="id_{field}_helptext"' in html
     assert "<legend" in html and "Mål den følger" in html
@@ -185,9 +200,15 @@ def test_the_form_has_labels_and_help_texts(hr_client, seeded):
 def test_errors_are_shown_at_their_fields(hr_client, seeded):
     response = hr_client.post(
         CREATE,
-        {"slug": "turnover_pct", "name": "", "unit_of_measure": "%", "direction": "higher",
-         "scale_min": "5", "scale_max": "1"},
-    )  # fmt: skip
+        {
+            "slug": "turnover_pct",
+            "name": "",
+            "unit_of_measure": "%",
+            "direction": "higher",
+            "scale_min": "5",
+            "scale_max": "1",
+        },
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -197,9 +218,15 @@ def test_errors_are_shown_at_their_fields(hr_client, seeded):
 
     response = hr_client.post(
         CREATE,
-        {"slug": "turnover_pct", "name": "T", "unit_of_measure": "%", "direction": "higher",
-         "scale_min": "5", "scale_max": "1"},
-    )  # fmt: skip
+        {
+            "slug": "turnover_pct",
+            "name": "T",
+            "unit_of_measure": "%",
+            "direction": "higher",
+            "scale_min": "5",
+            "scale_max": "1",
+        },
+    )
 
     html = response.content.decode()
     assert field_error(html, "slug") == (
@@ -216,9 +243,16 @@ def test_hr_edits_a_seeded_factor_with_a_decimal_comma(hr_client, seeded):
 
     response = hr_client.post(
         edit_url(autonomy),
-        {"slug": "tifaktor_autonomi", "name": "Autonomi", "unit_of_measure": "skår 1–5",
-         "direction": "higher", "scale_min": "1", "scale_max": "5,0", "description": "Ny."},
-    )  # fmt: skip
+        {
+            "slug": "tifaktor_autonomi",
+            "name": "Autonomi",
+            "unit_of_measure": "skår 1–5",
+            "direction": "higher",
+            "scale_min": "1",
+            "scale_max": "5,0",
+            "description": "Ny.",
+        },
+    )
 
     assert response.status_code == 302
     autonomy.refresh_from_db()
@@ -251,8 +285,12 @@ def test_hr_enters_a_value_and_sees_it_in_the_recent_values(hr_client, hr_user, 
     assert response["Location"] == f"{ENTRY}?indicator={climate.pk}&period=2025"
     value = IndicatorValue.objects.get()
     assert (value.indicator, value.unit, value.period, value.value, value.entered_by) == (
-        climate, units["SH"], "2025", 4.2, hr_user
-    )  # fmt: skip
+        climate,
+        units["SH"],
+        "2025",
+        4.2,
+        hr_user,
+    )
     page = hr_client.get(response["Location"]).content.decode()
     assert "Lagret: Mestringsklima for" in page
     assert f'<option value="{climate.pk}" selected>' in page
@@ -263,9 +301,13 @@ def test_hr_enters_a_value_and_sees_it_in_the_recent_values(hr_client, hr_user, 
 def test_the_entry_form_shows_scale_and_period_errors_at_their_fields(hr_client, seeded, units):
     response = hr_client.post(
         ENTRY,
-        {"indicator": seeded["tifaktor_autonomi"].pk, "unit": units["K"].pk,
-         "period": "2025-T5", "value": "6"},
-    )  # fmt: skip
+        {
+            "indicator": seeded["tifaktor_autonomi"].pk,
+            "unit": units["K"].pk,
+            "period": "2025-T5",
+            "value": "6",
+        },
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -278,9 +320,13 @@ def test_computed_indicators_cannot_be_chosen_for_entry(hr_client, seeded, units
     html = hr_client.get(ENTRY).content.decode()
     response = hr_client.post(
         ENTRY,
-        {"indicator": seeded["sick_leave_pct"].pk, "unit": units["K"].pk, "period": "2025",
-         "value": "5"},
-    )  # fmt: skip
+        {
+            "indicator": seeded["sick_leave_pct"].pk,
+            "unit": units["K"].pk,
+            "period": "2025",
+            "value": "5",
+        },
+    )
 
     assert "Sykefravær</option>" not in html
     assert "Autonomi</option>" in html
@@ -314,15 +360,20 @@ def test_hr_imports_a_file(hr_client, hr_user, seeded, units):
 def test_hr_sees_every_problem_of_a_refused_file(hr_client, seeded, units):
     response = hr_client.post(
         IMPORT,
-        {"file": upload("indicator,unit,period,value\nsick_leave_pct,K,2025,5\n"
-                        "tifaktor_autonomi,K,2025,4\ntifaktor_autonomi,ZZ,2025,9\n")},
-    )  # fmt: skip
+        {
+            "file": upload(
+                "indicator,unit,period,value\nsick_leave_pct,K,2025,5\n"
+                "tifaktor_autonomi,K,2025,4\ntifaktor_autonomi,ZZ,2025,9\n"
+            )
+        },
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
     assert "Ingenting ble importert." in html
-    rows = re.findall(r"<tr>\s*<td>verdier.csv</td>\s*<td[^>]*>(\d+)</td>\s*<td><code>(\w+)</code>",
-                      html)  # fmt: skip
+    rows = re.findall(
+        r"<tr>\s*<td>verdier.csv</td>\s*<td[^>]*>(\d+)</td>\s*<td><code>(\w+)</code>", html
+    )
     assert rows == [("2", "indicator"), ("4", "unit"), ("4", "value")]
     assert not IndicatorValue.objects.exists()
 

@@ -65,21 +65,21 @@ TABLE = {
         "other_leader": 403,
         "representative": 403,
         "nobody": 403,
-    },  # fmt: skip
+    },
     "reopen": {
         "hr": 302,
         "leader": 403,
         "other_leader": 403,
         "representative": 403,
         "nobody": 403,
-    },  # fmt: skip
+    },
     "missing": {
         "hr": 200,
         "leader": 403,
         "other_leader": 403,
         "representative": 403,
         "nobody": 403,
-    },  # fmt: skip
+    },
     "list": {"hr": 200, "leader": 200, "other_leader": 200, "representative": 200, "nobody": 403},
 }
 CASES = [(action, role, code) for action, by in TABLE.items() for role, code in by.items()]
@@ -127,8 +127,11 @@ def test_anonymous_users_go_to_the_login_page(client, units, sick_leave, action)
 def test_unknown_units_and_tertials_are_404(client, users):
     client.force_login(users["hr"])
 
-    for url in ["/tertialrapporter/NOPE/2024/T2/", "/tertialrapporter/SH/2024/T4/",
-                "/tertialrapporter/SH/2999/T1/"]:  # fmt: skip
+    for url in [
+        "/tertialrapporter/NOPE/2024/T2/",
+        "/tertialrapporter/SH/2024/T4/",
+        "/tertialrapporter/SH/2999/T1/",
+    ]:
         assert client.get(url).status_code == 404
 
 

@@ -137,8 +137,9 @@ def test_submit_with_an_old_version_is_a_conflict(units, users):
 
 
 def test_report_indicators_are_those_with_a_target_with_value_and_status(units, users, sick_leave):
-    report = save(new_report(units, users), users["leader"], version=1,
-                  comments={sick_leave.pk: "Kommentar"})  # fmt: skip
+    report = save(
+        new_report(units, users), users["leader"], version=1, comments={sick_leave.pk: "Kommentar"}
+    )
 
     rows = selectors.report_indicators(unit=units["SH"], year=2024, tertial=2, report=report)
 
