@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format messages clean bench
+.PHONY: run test lint typecheck format messages clean bench
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -20,14 +20,25 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint typecheck
 	$(VENV)/bin/pytest -n auto
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# mypy with django-stubs on the services, selectors, engine, tasks and access gate.
+TYPECHECKED := org/access.py org/services.py org/selectors.py hr/services \
+	hr/selectors.py measures/services.py measures/selectors.py measures/engine \
+	measures/definitions.py measures/periods.py measures/status.py measures/formatting.py \
+	plans/services.py plans/selectors.py dashboards/selectors.py dashboards/cache.py \
+	goals/services.py goals/selectors.py api/services.py api/selectors.py \
+	strategi/db.py strategi/celery.py measures/tasks.py hr/tasks.py \
+	plans/tasks.py goals/tasks.py measures/signals.py hr/signals.py \
+	strategi/admin.py org/context_processors.py
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy $(TYPECHECKED)
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

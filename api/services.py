@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from org import access, roles
 from org.models import OrgUnit
+from strategi.db import history_user_set
 
 from .models import ApiToken, token_generate, token_hash
 
@@ -26,7 +27,7 @@ def units_from_codes(codes: Sequence[str]) -> list[OrgUnit]:
     return [units[code] for code in dict.fromkeys(wanted)]
 
 
-def service_user_for(name: str) -> AbstractBaseUser:
+def service_user_for(name: str) -> User:
     """The user a client's token acts as when no user is named: ``api-<name>``, in HR.
 
     It cannot log in to the web pages (no usable password).
@@ -44,8 +45,8 @@ def service_user_for(name: str) -> AbstractBaseUser:
 def token_create(
     *,
     name: str,
-    by: AbstractBaseUser | None,
-    user: AbstractBaseUser | None = None,
+    by: User | None,
+    user: User | None = None,
     units: Sequence[OrgUnit] = (),
     can_write: bool = False,
 ) -> tuple[ApiToken, str]:
@@ -68,19 +69,19 @@ def token_create(
         can_write=can_write,
         created_by=by,
     )
-    token._history_user = by
+    history_user_set(token, by)
     token.save()
     token.units.set(units)
     return token, raw
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by: AbstractBaseUser | None) -> ApiToken:
+def token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
     """Revoke a token at once; it stays listed, with when it was revoked."""
     if by is not None:
         access.ensure_hr(by)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        token._history_user = by
+        history_user_set(token, by)
         token.save(update_fields=["revoked_at"])
     return token

@@ -30,7 +30,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -103,14 +103,20 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # noqa: S101 - a column, not a relation
+    return field.column
+
+
 def _newest(model: type[Model], key: str, stamp: str) -> str:
     """The largest ``key`` and the ``stamp`` of that row, as one text (index look-up).
 
     The stamp tells apart rows that reuse a key after a rollback (SQLite reuses ids).
     """
     table = _q(model._meta.db_table)
-    key_column = _q(model._meta.get_field(key).column)
-    stamp_column = _q(model._meta.get_field(stamp).column)
+    key_column = _q(_column(model, key))
+    stamp_column = _q(_column(model, stamp))
     return (
         f"(SELECT {key_column} || '@' || {stamp_column} FROM {table} "  # noqa: S608 - names from the model
         f"ORDER BY {key_column} DESC LIMIT 1)"

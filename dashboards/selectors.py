@@ -373,13 +373,13 @@ def unit_children_ranking(*, overview: UnitOverview, row: UnitIndicator) -> list
         item.value.unit_id: item for item in values_with_status(stored, resolver=overview.resolver)
     }
     ranked = [
-        (child, by_unit[child.pk])
+        (child, by_unit[child.pk], number)
         for child in overview.children
-        if child.pk in by_unit and by_unit[child.pk].value.value is not None
+        if child.pk in by_unit and (number := by_unit[child.pk].value.value) is not None
     ]
     lower_first = row.indicator.direction == Indicator.Direction.LOWER
-    ranked.sort(key=lambda pair: pair[1].value.value if lower_first else -pair[1].value.value)
-    result = [ChildRank(unit=c, value=v, rank=i) for i, (c, v) in enumerate(ranked, start=1)]
+    ranked.sort(key=lambda item: item[2] if lower_first else -item[2])
+    result = [ChildRank(unit=c, value=v, rank=i) for i, (c, v, _n) in enumerate(ranked, start=1)]
     withheld = [c for c in overview.children if c.pk in by_unit and by_unit[c.pk].value.suppressed]
     result += [ChildRank(unit=c, value=by_unit[c.pk], rank=None) for c in withheld]
     ranked_or_withheld = {r.unit.pk for r in result}

@@ -43,7 +43,7 @@ def strategy_with_content(*, strategy_id: int) -> Strategy:
         by_kind: dict[str, list[GoalItem]] = {}
         for item in goal.items.all():
             by_kind.setdefault(item.kind, []).append(item)
-        goal.item_groups = [
+        goal.item_groups = [  # type: ignore[attr-defined] # shown by the template
             ItemGroup(kind=kind.value, label=str(kind.label), items=by_kind[kind.value])
             for kind in GoalItem.Kind
             if kind.value in by_kind

@@ -9,6 +9,8 @@ is too slow for the dashboard). Status is always icon + text + colour, never col
 alone.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
@@ -67,7 +69,7 @@ def value_text(value: IndicatorValue | None, indicator: Indicator) -> str:
 
 # --- Markup -----------------------------------------------------------------------------
 
-_STATUS = {
+_STATUS: dict[str, tuple[str, str, Any]] = {
     Status.MET: ("met", "✓", gettext_lazy("Met")),
     Status.NEAR: ("near", "●", gettext_lazy("Near")),
     Status.MISSED: ("missed", "✗", gettext_lazy("Not met")),
@@ -112,8 +114,9 @@ def status_html(status: str, target: Target | None, indicator: Indicator) -> Saf
 
 def status_badge(status: str | None, target: Target | None) -> SafeString:
     """Status as a pill: icon + text + colour (the unit page)."""
-    if status in _STATUS:
-        css, icon, text = _STATUS[status]  # type: ignore[index]
+    text: Any
+    if status is not None and status in _STATUS:
+        css, icon, text = _STATUS[status]
         colours = _BADGE_COLOURS[css]
     else:
         colours, icon = "bg-light text-body", "–"

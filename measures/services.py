@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -25,7 +25,7 @@ from hr.services.reading import ImportIssue, ImportSource, RawRow, Table, read_o
 from hr.services.validation import parse_decimal
 from org import access
 from org.models import OrgUnit
-from strategi.db import upsert_changed
+from strategi.db import history_user_set, upsert_changed
 
 from . import periods as P
 from .definitions import computed_definitions, computed_slugs, shipped_indicators
@@ -105,13 +105,11 @@ def indicators_load_seeded() -> IndicatorLoadResult:
             )
             link = True
         else:
-            indicator = Indicator.objects.filter(slug=spec["slug"]).first()
+            found = Indicator.objects.filter(slug=spec["slug"]).first()
             outcome = "unchanged"
-            if indicator is None:
-                indicator, outcome = (
-                    Indicator.objects.create(slug=spec["slug"], **values),
-                    "created",
-                )
+            if found is None:
+                found, outcome = Indicator.objects.create(slug=spec["slug"], **values), "created"
+            indicator = found
             link = not (indicator.goals.exists() or indicator.sub_measures.exists())
         result.created += outcome == "created"
         result.updated += outcome == "updated"
@@ -127,18 +125,19 @@ def _indicator_link(indicator: Indicator, follows: list[dict[str, Any]]) -> int:
     added = 0
     for link in follows:
         if "sub_measure" in link:
-            targets = SubMeasure.objects.filter(
+            sub_measures = SubMeasure.objects.filter(
                 goal__strategy__slug=link["strategy"],
                 goal__number=link["goal"],
                 title=link["sub_measure"],
-            )
-            related = indicator.sub_measures
+            ).exclude(pk__in=indicator.sub_measures.values("pk"))
+            added += sub_measures.count()
+            indicator.sub_measures.add(*sub_measures)
         else:
-            targets = Goal.objects.filter(strategy__slug=link["strategy"], number=link["goal"])
-            related = indicator.goals
-        missing = targets.exclude(pk__in=related.values("pk"))
-        added += missing.count()
-        related.add(*missing)
+            goals = Goal.objects.filter(
+                strategy__slug=link["strategy"], number=link["goal"]
+            ).exclude(pk__in=indicator.goals.values("pk"))
+            added += goals.count()
+            indicator.goals.add(*goals)
     return added
 
 
@@ -194,7 +193,7 @@ def target_save(
     valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
     target: Target | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> Target:
     """Create (or, given ``target``, change) a target; refuses overlapping validity.
 
@@ -216,17 +215,17 @@ def target_save(
     target.comparator, target.value, target.margin = comparator, value, margin
     target.valid_from, target.valid_to = valid_from, valid_to
     target.full_clean()
-    target._history_user = by  # type: ignore[attr-defined]
+    history_user_set(target, by)
     target.save()
     return target
 
 
 @transaction.atomic
-def target_delete(*, target: Target, by: AbstractBaseUser | None) -> None:
+def target_delete(*, target: Target, by: User | None) -> None:
     """Delete a target (HR only); its history keeps it."""
     if by is not None:
         access.ensure_hr(by)
-    target._history_user = by  # type: ignore[attr-defined]
+    history_user_set(target, by)
     target.delete()
 
 
@@ -323,7 +322,11 @@ def reported_indicator_validate(
     errors: dict[str, str] = {}
     if slug in computed_slugs():
         errors["slug"] = _("This short name belongs to an indicator computed from HR data.")
-    elif Indicator.objects.filter(slug=slug).exclude(pk=getattr(indicator, "pk", None)).exists():
+    elif (
+        Indicator.objects.filter(slug=slug)
+        .exclude(pk__in=[indicator.pk] if indicator else [])
+        .exists()
+    ):
         errors["slug"] = _("Another indicator already has this short name.")
     if scale_min is not None and scale_max is not None and scale_max <= scale_min:
         errors["scale_max"] = _("The highest value must be above the lowest value.")
@@ -357,7 +360,7 @@ def reported_indicator_save(
     sub_measures: Iterable[SubMeasure] = (),
     indicator: Indicator | None = None,
     order: int | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> Indicator:
     """Create (or, given ``indicator``, change) a reported indicator and what it follows.
 
@@ -391,7 +394,7 @@ def reported_indicator_save(
 
 
 @transaction.atomic
-def reported_indicator_delete(*, indicator: Indicator, by: AbstractBaseUser | None) -> None:
+def reported_indicator_delete(*, indicator: Indicator, by: User | None) -> None:
     """Delete a reported indicator with its values (HR only); computed ones are refused."""
     if by is not None:
         access.ensure_hr(by)
@@ -422,7 +425,7 @@ class ReportedStoreCounts:
 
 @transaction.atomic
 def reported_values_store(
-    entries: Sequence[ReportedEntry], *, by: AbstractBaseUser | None
+    entries: Sequence[ReportedEntry], *, by: User | None
 ) -> ReportedStoreCounts:
     """Store checked reported values: upsert by (indicator, unit, granularity, period).
 
@@ -483,7 +486,7 @@ def reported_value_save(
     unit: OrgUnit,
     period: str,
     value: float,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> IndicatorValue:
     """Store a reported value for one unit and period (``2025``, ``2025-T1``, ``2025-03``).
 
@@ -527,9 +530,7 @@ class ReportedImportResult:
         return not self.errors
 
 
-def reported_values_import(
-    *, source: ImportSource, by: AbstractBaseUser | None
-) -> ReportedImportResult:
+def reported_values_import(*, source: ImportSource, by: User | None) -> ReportedImportResult:
     """Import reported values from one CSV or XLSX file: indicator, unit, period, value.
 
     The file is read by the HR import's reader (spec/hr-import.md, "Parsing rules") and

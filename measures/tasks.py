@@ -12,7 +12,7 @@ whole chord. Without a broker (eager mode) everything runs in-process, in order.
 import datetime as dt
 from typing import Any
 
-from celery import chord, shared_task
+from celery import Task, chord, shared_task
 from django.utils import timezone
 
 from hr.models import ImportJob
@@ -24,7 +24,7 @@ from .engine import RecomputeResult, recompute_plan, recompute_prepare, recomput
 
 
 @shared_task(bind=True, acks_late=True)
-def recompute(self, start: str | None = None, end: str | None = None) -> dict[str, Any]:
+def recompute(self: Task, start: str | None = None, end: str | None = None) -> dict[str, Any]:
     """Recompute the computed indicators for the months ``start``…``end`` (YYYY-MM).
 
     Queued after imports; the range is kept within the months that have absence data.
@@ -33,12 +33,12 @@ def recompute(self, start: str | None = None, end: str | None = None) -> dict[st
     """
     plan = recompute_plan(start=start, end=end, within_data=True)
     slices = plan.slices() if plan else []
-    if self.request.is_eager or len(slices) < 2:
+    if plan is None or self.request.is_eager or len(slices) < 2:
         return recompute_range(start=start, end=end, within_data=True).as_dict()
     recompute_prepare(plan)
     # The slices' bounds are fixed here, so a slice run later covers the same months.
     # They go to the queue this task came from (a test's or a deployment's own queue).
-    options = {}
+    options: dict[str, Any] = {}
     if queue := (self.request.delivery_info or {}).get("routing_key"):
         options["queue"] = queue
     parts = [recompute_slice.si(first, last).set(**options) for first, last in slices]

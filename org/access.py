@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -19,7 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from . import roles
 from .models import OrgUnit, OrgUnitClosure, RoleAssignment
 
-User = AbstractBaseUser | AnonymousUser
+# Who asks: a user, or nobody logged in.
+User = AuthUser | AnonymousUser
 T = TypeVar("T")
 View = Callable[..., HttpResponse]
 

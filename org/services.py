@@ -4,10 +4,12 @@ The units themselves are written by the HR import (``hr.services``), which refus
 tree with a cycle and rebuilds the closure table in the same transaction.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+
+from strategi.db import history_user_set
 
 from . import access
 from .models import OrgUnit, OrgUnitClosure, RoleAssignment
@@ -36,23 +38,21 @@ def orgunit_tree_rebuild() -> int:
 
 
 @transaction.atomic
-def role_assignment_create(
-    *, user: AbstractBaseUser, unit: OrgUnit, role: str, by: AbstractBaseUser
-) -> RoleAssignment:
+def role_assignment_create(*, user: User, unit: OrgUnit, role: str, by: User) -> RoleAssignment:
     """Give ``user`` a role on ``unit`` (and the units below it); HR only."""
     access.ensure_hr(by)
     if RoleAssignment.objects.filter(user=user, unit=unit, role=role).exists():
         raise ValidationError(_("The user already has this role on this unit."))
     assignment = RoleAssignment(user=user, unit=unit, role=role)
     assignment.full_clean()
-    assignment._history_user = by  # type: ignore[attr-defined]
+    history_user_set(assignment, by)
     assignment.save()
     return assignment
 
 
 @transaction.atomic
-def role_assignment_delete(*, assignment: RoleAssignment, by: AbstractBaseUser) -> None:
+def role_assignment_delete(*, assignment: RoleAssignment, by: User) -> None:
     """Remove a role assignment; HR only. The history keeps it."""
     access.ensure_hr(by)
-    assignment._history_user = by  # type: ignore[attr-defined]
+    history_user_set(assignment, by)
     assignment.delete()

@@ -54,7 +54,7 @@ def plan_list_rows(*, user: access.User, year: int) -> list[PlanListRow]:
         PlanListRow(
             unit=unit,
             plan=plans.get(unit.pk),
-            action_count=plans[unit.pk].action_count if unit.pk in plans else 0,
+            action_count=plans[unit.pk].action_count if unit.pk in plans else 0,  # type: ignore[attr-defined]
         )
         for unit in units
     ]
@@ -174,11 +174,11 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
-def _display(field: models.Field, value: object, names: dict[str, dict[int, str]]) -> str:
+def _display(field: models.Field, value: Any, names: dict[str, dict[int, str]]) -> str:
     if value is None or value == "":
         return "–"
     if field.name in names:
-        return names[field.name].get(value, str(value))  # type: ignore[arg-type]
+        return names[field.name].get(value, str(value))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -186,6 +186,12 @@ def _display(field: models.Field, value: object, names: dict[str, dict[int, str]
     if isinstance(value, dt.date):
         return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
+
+
+def _concrete(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 - a column, not a relation
+    return field
 
 
 def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
@@ -205,7 +211,7 @@ def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
             SubMeasure.objects.filter(goal__strategy_id=plan.strategy_id).values_list("pk", "title")
         ),
     }
-    fields = [Action._meta.get_field(name) for name in ACTION_FIELDS]
+    fields = [_concrete(Action, name) for name in ACTION_FIELDS]
     entries = []
     previous = None
     for record in records:
@@ -214,7 +220,7 @@ def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
         changes = []
         for model_field in fields:
             new = getattr(record, model_field.attname)
-            old = getattr(previous, model_field.attname) if previous is not None else None
+            old: Any = getattr(previous, model_field.attname) if previous is not None else None
             if record.history_type == "-":
                 continue
             if previous is None and new in (None, "", False):

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
@@ -29,6 +29,7 @@ from goals.selectors import strategy_get_active
 from measures import periods as P
 from org import access
 from org.models import OrgUnit
+from strategi.db import history_user_set
 
 from .models import ACTION_FIELDS, Action, ActionPlan, IndicatorComment, TertialReport
 
@@ -104,7 +105,7 @@ def _plan_touched(plan: ActionPlan) -> None:
 
 
 @transaction.atomic
-def plan_get_or_create(*, unit: OrgUnit, year: int, by: AbstractBaseUser) -> ActionPlan:
+def plan_get_or_create(*, unit: OrgUnit, year: int, by: User) -> ActionPlan:
     """The unit's plan for ``year`` under the active strategy, created when missing."""
     access.ensure_can_edit_plans(by, unit)
     strategy = strategy_get_active()
@@ -113,46 +114,44 @@ def plan_get_or_create(*, unit: OrgUnit, year: int, by: AbstractBaseUser) -> Act
     plan = ActionPlan.objects.filter(unit=unit, strategy=strategy, year=year).first()
     if plan is None:
         plan = ActionPlan(unit=unit, strategy=strategy, year=year)
-        plan._history_user = by
+        history_user_set(plan, by)
         plan.save()
     return plan
 
 
 @transaction.atomic
-def action_create(
-    *, plan: ActionPlan, by: AbstractBaseUser, goal: Goal, title: str, **fields: Any
-) -> Action:
+def action_create(*, plan: ActionPlan, by: User, goal: Goal, title: str, **fields: Any) -> Action:
     """Add an action (tiltak) under one of the strategy's goals."""
     access.ensure_can_edit_plans(by, plan.unit)
     action = Action(plan=plan, goal=goal, title=title)
     _set_fields(action, fields)
     _validate_action(plan=plan, action=action)
-    action._history_user = by
+    history_user_set(action, by)
     action.save()
     _plan_touched(plan)
     return action
 
 
 @transaction.atomic
-def action_update(*, action: Action, by: AbstractBaseUser, version: int, **fields: Any) -> Action:
+def action_update(*, action: Action, by: User, version: int, **fields: Any) -> Action:
     """Save changes made to ``version`` of the action; ``ConflictError`` if it is stale."""
     access.ensure_can_edit_plans(by, action.plan.unit)
     current = _locked(Action, action.pk, version, related=("plan", "goal"))
     _set_fields(current, fields)
     _validate_action(plan=current.plan, action=current)
     current.version += 1
-    current._history_user = by
+    history_user_set(current, by)
     current.save()
     _plan_touched(current.plan)
     return current
 
 
 @transaction.atomic
-def action_delete(*, action: Action, by: AbstractBaseUser, version: int) -> None:
+def action_delete(*, action: Action, by: User, version: int) -> None:
     """Delete the action if nobody changed it since ``version``; else ``ConflictError``."""
     access.ensure_can_edit_plans(by, action.plan.unit)
     current = _locked(Action, action.pk, version, related=("plan", "goal"))
-    current._history_user = by
+    history_user_set(current, by)
     current.delete()
     _plan_touched(current.plan)
 
@@ -167,7 +166,7 @@ def _next_year(day: dt.date | None) -> dt.date | None:
 
 
 @transaction.atomic
-def plan_copy_unfinished(*, plan: ActionPlan, by: AbstractBaseUser) -> list[Action]:
+def plan_copy_unfinished(*, plan: ActionPlan, by: User) -> list[Action]:
     """Copy last year's unfinished actions of the unit into ``plan``; returns the copies.
 
     Only actions of last year's plan under the same strategy are copied (other
@@ -200,7 +199,7 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: AbstractBaseUser) -> list[Acti
             status=Action.Status.PLANNED,
             copied_from=original,
         )
-        copy._history_user = by
+        history_user_set(copy, by)
         copy.save()
         copies.append(copy)
     if copies:
@@ -212,9 +211,7 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: AbstractBaseUser) -> list[Acti
 
 
 @transaction.atomic
-def report_get_or_create(
-    *, unit: OrgUnit, year: int, tertial: int, by: access.User
-) -> TertialReport:
+def report_get_or_create(*, unit: OrgUnit, year: int, tertial: int, by: User) -> TertialReport:
     """The unit's report of the tertial; a new draft when there is none yet."""
     access.ensure_can_edit_plans(by, unit)
     P.tertial(year, tertial)  # ValueError for a tertial that does not exist
@@ -226,7 +223,7 @@ def report_get_or_create(
 def report_save(
     *,
     report: TertialReport,
-    by: access.User,
+    by: User,
     version: int,
     summary: str,
     comments: Mapping[int, str],
@@ -278,7 +275,7 @@ def report_save(
 
 
 @transaction.atomic
-def report_submit(*, report: TertialReport, by: access.User, version: int) -> TertialReport:
+def report_submit(*, report: TertialReport, by: User, version: int) -> TertialReport:
     """Submit the report: it becomes read-only and counts as delivered."""
     access.ensure_can_edit_plans(by, report.unit)
     current = _locked(TertialReport, report.pk, version)
@@ -293,7 +290,7 @@ def report_submit(*, report: TertialReport, by: access.User, version: int) -> Te
 
 
 @transaction.atomic
-def report_reopen(*, report: TertialReport, by: access.User) -> TertialReport:
+def report_reopen(*, report: TertialReport, by: User) -> TertialReport:
     """HR only: a submitted report back to draft, so the leader can change it."""
     access.ensure_hr(by)
     current = TertialReport.objects.select_for_update().get(pk=report.pk)

@@ -123,3 +123,12 @@ def upsert_changed(
         setattr(obj, name, values[name])
     obj.save(update_fields=changed)
     return obj, "updated"
+
+
+def history_user_set(obj: models.Model, user: object) -> None:
+    """Record ``user`` (None: the system) as the author of ``obj``'s next history row.
+
+    django-simple-history reads ``_history_user`` when the object is saved or deleted,
+    so the audit trail names the right person outside a request too.
+    """
+    obj._history_user = user  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,7 +82,7 @@ class ImportResult:
 def hr_import(
     *,
     sources: list[ImportSource],
-    user: AbstractBaseUser | None,
+    user: User | None,
     source: str,
     skip_invalid: bool = False,
     job: ImportJob | None = None,
@@ -123,7 +123,7 @@ def _run(
     job: ImportJob,
     *,
     sources: list[ImportSource],
-    user: AbstractBaseUser | None,
+    user: User | None,
     skip_invalid: bool,
 ) -> ImportResult:
     read = read_sources(sources)
@@ -238,7 +238,7 @@ STALE_QUEUED_AFTER = dt.timedelta(minutes=5)
 
 @transaction.atomic
 def import_job_submit(
-    *, sources: Sequence[ImportSource], user: AbstractBaseUser, skip_invalid: bool
+    *, sources: Sequence[ImportSource], user: User, skip_invalid: bool
 ) -> ImportJob:
     """Record a queued import with its files, and queue it for a worker after commit.
 

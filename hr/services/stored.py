@@ -103,8 +103,8 @@ def load_stored(
     queries = [("absence_id__in", chunk) for chunk in chunked(absence_ids)]
     queries += [("employment__employment_id__in", chunk) for chunk in chunked(spell_employment_ids)]
     for lookup, chunk in queries:
-        rows = AbsenceSpell.objects.filter(**{lookup: chunk}).order_by()
-        for row in rows.values_list(*absence_fields):
+        spells = AbsenceSpell.objects.filter(**{lookup: chunk}).order_by()
+        for row in spells.values_list(*absence_fields):
             absence = StoredAbsence(*row)
             state.absences[absence.absence_id] = absence
     by_employment = defaultdict(list)

@@ -7,9 +7,10 @@ invalid rows are skipped, exactly the bad rows are left out.
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, NamedTuple, TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -91,6 +92,55 @@ class Record:
         self.errors.append(ImportIssue(self.table.name, self.line, column, reason))
 
 
+T = TypeVar("T")
+
+
+class _Spell(NamedTuple):
+    """A spell of the batch or the database, with its dates, for the overlap rule."""
+
+    start: date
+    end: date
+    source: "AbsenceRecord | StoredAbsence"
+
+
+def _present(value: T | None) -> T:
+    """A value of a record without problems: validation has set every field of it."""
+    if value is None:
+        raise ValueError("a record with problems has no valid values")
+    return value
+
+
+class ValidUnit(NamedTuple):
+    code: str
+    name: str
+    parent_code: str
+    level: str
+    shift_based: bool
+
+
+class ValidEmployment(NamedTuple):
+    employment_id: str
+    person_id: str
+    birth_date: date
+    gender: str
+    unit_code: str
+    position_pct: float
+    start_date: date
+    end_date: date | None
+    end_reason: str
+    employment_type: str
+    job_title: str
+
+
+class ValidAbsence(NamedTuple):
+    absence_id: str
+    employment_id: str
+    start_date: date
+    end_date: date
+    grade_pct: float
+    kind: str
+
+
 @dataclass(eq=False)
 class UnitRecord(Record):
     code: str | None = None
@@ -102,6 +152,16 @@ class UnitRecord(Record):
     @property
     def key(self) -> str | None:
         return self.code
+
+    def valid(self) -> ValidUnit:
+        """The values to write (only for a record without problems)."""
+        return ValidUnit(
+            _present(self.code),
+            _present(self.name),
+            self.parent_code,
+            _present(self.level),
+            _present(self.shift_based),
+        )
 
 
 @dataclass(eq=False)
@@ -122,6 +182,22 @@ class EmploymentRecord(Record):
     def key(self) -> str | None:
         return self.employment_id
 
+    def valid(self) -> ValidEmployment:
+        """The values to write (only for a record without problems)."""
+        return ValidEmployment(
+            _present(self.employment_id),
+            _present(self.person_id),
+            _present(self.birth_date),
+            _present(self.gender),
+            _present(self.unit_code),
+            _present(self.position_pct),
+            _present(self.start_date),
+            self.end_date,
+            _present(self.end_reason),
+            _present(self.employment_type),
+            _present(self.job_title),
+        )
+
 
 @dataclass(eq=False)
 class AbsenceRecord(Record):
@@ -136,6 +212,17 @@ class AbsenceRecord(Record):
     def key(self) -> str | None:
         return self.absence_id
 
+    def valid(self) -> ValidAbsence:
+        """The values to write (only for a record without problems)."""
+        return ValidAbsence(
+            _present(self.absence_id),
+            _present(self.employment_id),
+            _present(self.start_date),
+            _present(self.end_date),
+            _present(self.grade_pct),
+            _present(self.kind),
+        )
+
 
 @dataclass
 class Batch:
@@ -149,9 +236,12 @@ class Batch:
     problems: list[ImportIssue] = field(default_factory=list)
 
     def records_of(self, kind: str) -> list[Record]:
-        return {"orgunits": self.units, "employments": self.employments, "absences": self.absences}[
-            kind
-        ]
+        lists: dict[str, Any] = {
+            "orgunits": self.units,
+            "employments": self.employments,
+            "absences": self.absences,
+        }
+        return lists[kind]
 
     def records(self) -> Iterator[Record]:
         for kind in KINDS:
@@ -430,7 +520,7 @@ def _check_references(
     _check_absences(batch, stored, live=live, broken=broken)
 
 
-def _missing(kind: str, key: str, batch_records: dict[str, Record]) -> str:
+def _missing(kind: str, key: str, batch_records: Mapping[str, Record]) -> str:
     """Why a reference fails: unknown, or (skipping invalid rows) its row was rejected."""
     rejected = batch_records.get(key)
     if rejected is not None:
@@ -452,7 +542,7 @@ def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], 
     units = [record for record in batch.units if live(record)]
     if not units:
         return
-    by_code = {record.code: record for record in units}
+    by_code = {record.code: record for record in units if record.code}
     all_by_code = {record.code: record for record in batch.units if record.code}
     for record in units:
         parent = record.parent_code
@@ -553,7 +643,7 @@ def _check_employments(
             by_person[record.person_id].append(record)
     for person, records in by_person.items():
         sources: list[tuple[date, EmploymentRecord | StoredEmployment]] = [
-            (record.birth_date, record) for record in records
+            (_present(record.birth_date), record) for record in records
         ]
         sources += [
             (employment.birth_date, employment)
@@ -599,7 +689,7 @@ def _check_absences(
     replaced = {record.absence_id for record in absences}
     # A spell given twice is reported as a duplicate, not as overlapping itself.
     duplicated = {key for key, n in Counter(r.absence_id for r in absences).items() if n > 1}
-    spells: dict[str, list[AbsenceRecord | StoredAbsence]] = defaultdict(list)
+    spells: dict[str, list[_Spell]] = defaultdict(list)
     for record in absences:
         if (
             record.absence_id not in duplicated
@@ -608,30 +698,31 @@ def _check_absences(
             and record.end_date
             and record.end_date >= record.start_date
         ):
-            spells[record.employment_id].append(record)
+            spells[record.employment_id].append(_Spell(record.start_date, record.end_date, record))
     for employment_id, batch_spells in spells.items():
         batch_spells += [
-            spell
+            _Spell(spell.start_date, spell.end_date, spell)
             for spell in stored.absences_by_employment.get(employment_id, [])
             if spell.absence_id not in replaced
         ]
     flagged: set[int] = set()
 
-    def flag(spell: AbsenceRecord | StoredAbsence, other: AbsenceRecord | StoredAbsence) -> None:
-        if not isinstance(spell, AbsenceRecord) or id(spell) in flagged:
+    def flag(spell: _Spell, other: _Spell) -> None:
+        record = spell.source
+        if not isinstance(record, AbsenceRecord) or id(record) in flagged:
             return
-        flagged.add(id(spell))
-        where = other.where if isinstance(other, AbsenceRecord) else _("the database")
-        spell.reject(
+        flagged.add(id(record))
+        where = other.source.where if isinstance(other.source, AbsenceRecord) else _("the database")
+        record.reject(
             "start_date",
             _(
                 "the spell overlaps spell %(other)s (%(start)s to %(end)s, %(where)s) of the "
                 "same employment."
             )
             % {
-                "other": other.absence_id,
-                "start": other.start_date.isoformat(),
-                "end": other.end_date.isoformat(),
+                "other": other.source.absence_id,
+                "start": other.start.isoformat(),
+                "end": other.end.isoformat(),
                 "where": where,
             },
         )
@@ -639,13 +730,13 @@ def _check_absences(
     for employment_spells in spells.values():
         if len(employment_spells) < 2:
             continue
-        employment_spells.sort(key=lambda spell: (spell.start_date, spell.end_date))
+        employment_spells.sort(key=lambda spell: (spell.start, spell.end))
         # Sweep in start order, keeping the spell that reaches furthest: every spell
         # that overlaps another is flagged, with one of the spells it overlaps.
         furthest = employment_spells[0]
         for spell in employment_spells[1:]:
-            if spell.start_date <= furthest.end_date:
+            if spell.start <= furthest.end:
                 flag(spell, furthest)
                 flag(furthest, spell)
-            if spell.end_date > furthest.end_date:
+            if spell.end > furthest.end:
                 furthest = spell

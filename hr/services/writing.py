@@ -4,13 +4,16 @@ Runs inside the import's transaction. A row identical to the stored record is co
 as unchanged and not written, so importing the same batch twice writes nothing.
 """
 
+import sqlite3
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Min, Model
+from django.db.models import Field, Min, Model
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from org.models import OrgUnit
@@ -18,7 +21,7 @@ from org.services import orgunit_tree_rebuild
 
 from ..models import AbsenceSpell, Employment
 from .stored import StoredState
-from .validation import AbsenceRecord, Batch, EmploymentRecord, UnitRecord
+from .validation import AbsenceRecord, Batch, EmploymentRecord, UnitRecord, ValidUnit
 
 BATCH_SIZE = 1000
 UNIT_FIELDS = ["name", "parent", "level", "shift_based"]
@@ -55,7 +58,7 @@ class _Counter:
 
 
 def write_batch(
-    *, batch: Batch, stored: StoredState, user: AbstractBaseUser | None, change_reason: str
+    *, batch: Batch, stored: StoredState, user: User | None, change_reason: str
 ) -> WriteOutcome:
     """Write the valid records of a batch; returns the counts and the first month touched."""
     counter = _Counter()
@@ -85,35 +88,35 @@ def _write_units(
     stored: StoredState,
     counter: _Counter,
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     change_reason: str,
 ) -> tuple[dict[str, int], bool]:
     """Upsert units parents-first (level by level of the new tree); returns code → pk."""
     unit_pk = {code: unit.pk for code, unit in stored.units.items()}
-    records = [record for record in batch.units if record.ok]
+    records = [(record, record.valid()) for record in batch.units if record.ok]
     if not records:
         return unit_pk, False
     parent_of = {
         code: stored.unit_codes.get(u.parent_id or 0, "") for code, u in stored.units.items()
     }
-    parent_of.update({record.code: record.parent_code for record in records})
-    by_depth: dict[int, list[UnitRecord]] = defaultdict(list)
-    for record in records:
-        by_depth[_depth(record.code, parent_of)].append(record)
+    parent_of.update({row.code: row.parent_code for _record, row in records})
+    by_depth: dict[int, list[tuple[UnitRecord, ValidUnit]]] = defaultdict(list)
+    for record, row in records:
+        by_depth[_depth(row.code, parent_of)].append((record, row))
 
     changed = structure_changed = False
     for depth in sorted(by_depth):
         to_create, to_update = [], []
-        for record in by_depth[depth]:
-            parent_id = unit_pk[record.parent_code] if record.parent_code else None
+        for record, row in by_depth[depth]:
+            parent_id = unit_pk[row.parent_code] if row.parent_code else None
             unit = OrgUnit(
-                code=record.code,
-                name=record.name,
+                code=row.code,
+                name=row.name,
                 parent_id=parent_id,
-                level=record.level,
-                shift_based=record.shift_based,
+                level=row.level,
+                shift_based=row.shift_based,
             )
-            old = stored.units.get(record.code)
+            old = stored.units.get(row.code)
             if old is None:
                 to_create.append(unit)
                 counter.add(record, "created")
@@ -176,38 +179,39 @@ def _write_employments(
     for record in batch.employments:
         if not record.ok:
             continue
+        row = record.valid()
         # In the order of StoredEmployment's fields after pk and employment_id.
         values = (
-            record.person_id,
-            record.birth_date,
-            record.gender,
-            unit_pk[record.unit_code],
-            record.position_pct,
-            record.start_date,
-            record.end_date,
-            record.end_reason,
-            record.employment_type,
-            record.job_title,
+            row.person_id,
+            row.birth_date,
+            row.gender,
+            unit_pk[row.unit_code],
+            row.position_pct,
+            row.start_date,
+            row.end_date,
+            row.end_reason,
+            row.employment_type,
+            row.job_title,
         )
-        old = stored.employments.get(record.employment_id)
+        old = stored.employments.get(row.employment_id)
         if old is not None and old[2:] == values:
             counter.add(record, "unchanged")
             continue
         employment = Employment(
-            employment_id=record.employment_id,
-            person_id=record.person_id,
-            birth_date=record.birth_date,
-            gender=record.gender,
-            unit_id=unit_pk[record.unit_code],
-            position_pct=record.position_pct,
-            start_date=record.start_date,
-            end_date=record.end_date,
-            end_reason=record.end_reason,
-            employment_type=record.employment_type,
-            job_title=record.job_title,
+            employment_id=row.employment_id,
+            person_id=row.person_id,
+            birth_date=row.birth_date,
+            gender=row.gender,
+            unit_id=unit_pk[row.unit_code],
+            position_pct=row.position_pct,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            end_reason=row.end_reason,
+            employment_type=row.employment_type,
+            job_title=row.job_title,
         )
         if old is None:
-            touched.append(record.start_date)
+            touched.append(row.start_date)
             to_create.append(employment)
             counter.add(record, "created")
         else:
@@ -252,27 +256,28 @@ def _write_absences(
     for record in batch.absences:
         if not record.ok:
             continue
-        old = stored.absences.get(record.absence_id)
+        row = record.valid()
+        old = stored.absences.get(row.absence_id)
         # In the order of StoredAbsence's fields after pk and absence_id.
         values = (
-            record.employment_id,
-            record.start_date,
-            record.end_date,
-            record.grade_pct,
-            record.kind,
+            row.employment_id,
+            row.start_date,
+            row.end_date,
+            row.grade_pct,
+            row.kind,
         )
         if old is not None and old[2:] == values:
             counter.add(record, "unchanged")
             continue
         spell = AbsenceSpell(
-            absence_id=record.absence_id,
-            employment_id=employment_pk[record.employment_id],
-            start_date=record.start_date,
-            end_date=record.end_date,
-            grade_pct=record.grade_pct,
-            kind=record.kind,
+            absence_id=row.absence_id,
+            employment_id=employment_pk[row.employment_id],
+            start_date=row.start_date,
+            end_date=row.end_date,
+            grade_pct=row.grade_pct,
+            kind=row.kind,
         )
-        touched.append(record.start_date)
+        touched.append(row.start_date)
         if old is None:
             to_create.append(spell)
             counter.add(record, "created")
@@ -285,7 +290,19 @@ def _write_absences(
     _bulk_update(AbsenceSpell, to_update, ABSENCE_FIELDS)
 
 
-def _bulk_update(model: type[Model], objs: list[Model], fields: list[str]) -> None:
+def _column(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # noqa: S101 - a column, not a reverse relation
+    return field
+
+
+def _name(field: Field) -> str:
+    if not field.column:
+        raise ValueError(f"{field} has no column")
+    return field.column
+
+
+def _bulk_update(model: type[Model], objs: Sequence[Model], fields: list[str]) -> None:
     """``UPDATE … FROM (VALUES …)`` in batches, on PostgreSQL and SQLite ≥ 3.33.
 
     Django's ``bulk_update`` builds a ``CASE`` per field and row in Python, which takes
@@ -296,18 +313,17 @@ def _bulk_update(model: type[Model], objs: list[Model], fields: list[str]) -> No
     if not objs:
         return
     if not (
-        vendor == "postgresql"
-        or (vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 33))
+        vendor == "postgresql" or (vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 33))
     ):
         model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = [model._meta.get_field(name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     # VALUES columns are column1 (the pk), column2, …; PostgreSQL needs their types,
     # as a column of NULLs would be text. (SQLite must not cast: CAST(… AS date) is a number.)
     assignments = ", ".join(
-        f"{quote(field.column)} = "
+        f"{quote(_name(field))} = "
         + (
             f"CAST(v.column{i} AS {field.db_type(connection)})"
             if vendor == "postgresql"
@@ -321,13 +337,13 @@ def _bulk_update(model: type[Model], objs: list[Model], fields: list[str]) -> No
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
-            params: list[object] = []
+            params: list[Any] = []
             for obj in chunk:
                 params.append(obj.pk)
                 params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
             cursor.execute(
                 f"UPDATE {table} SET {assignments} "  # noqa: S608 - names from the model
                 f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v "
-                f"WHERE {table}.{quote(model._meta.pk.column)} = v.column1",
+                f"WHERE {table}.{quote(_name(_column(model, model._meta.pk.name)))} = v.column1",
                 params,
             )

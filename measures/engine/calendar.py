@@ -30,9 +30,9 @@ def calendar_ensure(first: dt.date, last: dt.date) -> None:
     first, last = dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)
     bounds = CalendarDay.objects.order_by("date").values_list("date", flat=True)
     lowest, highest = bounds.first(), bounds.last()
-    if lowest is not None and lowest <= first and highest >= last:
-        return
-    if lowest is not None:
+    if lowest is not None and highest is not None:
+        if lowest <= first and highest >= last:
+            return
         first, last = min(first, lowest), max(last, highest)
     CalendarDay.objects.all().delete()
     rows, before = [], 0

@@ -31,7 +31,7 @@ from ..definitions import count_slugs, family_slugs
 # Key: (unit_id, period label).
 Key = tuple[int, str]
 # Key → aggregate columns.
-Aggregates = dict[Key, dict[str, float]]
+Aggregates = dict[Key, dict[str, Any]]
 T = TypeVar("T")
 
 

@@ -238,7 +238,7 @@ def _value_rows(
         )
         for p in periods
     }
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for slug, values in figures.items():
         indicator = indicators[slug]
         for (unit_id, label), figure in values.items():
@@ -248,42 +248,25 @@ def _value_rows(
                 and figure.n_persons is not None
                 and figure.n_persons < threshold
             )
-            if withheld:
-                # The spec withholds value, numerator and denominator; the group size
-                # stays, so readers can see why.
-                rows.append(
-                    (
-                        indicator.pk,
-                        unit_id,
-                        granularity,
-                        label,
-                        start,
-                        end,
-                        None,
-                        None,
-                        None,
-                        figure.n_persons,
-                        True,
-                        stamp,
-                    )
+            # The spec withholds value, numerator and denominator; the group size stays,
+            # so readers can see why.
+            shown = None if withheld else figure
+            rows.append(
+                (
+                    indicator.pk,
+                    unit_id,
+                    granularity,
+                    label,
+                    start,
+                    end,
+                    shown and shown.value,
+                    shown and shown.numerator,
+                    shown and shown.denominator,
+                    figure.n_persons,
+                    withheld,
+                    stamp,
                 )
-            else:
-                rows.append(
-                    (
-                        indicator.pk,
-                        unit_id,
-                        granularity,
-                        label,
-                        start,
-                        end,
-                        figure.value,
-                        figure.numerator,
-                        figure.denominator,
-                        figure.n_persons,
-                        False,
-                        stamp,
-                    )
-                )
+            )
     return rows
 
 
