@@ -11,7 +11,7 @@ a plan's actions also bumps ``ActionPlan.version``.
 """
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -56,16 +56,29 @@ class ReportSubmittedError(Exception):
 
 
 def _locked(
-    model: type[Versioned], pk: int, version: int, *, related: Sequence[str] = ()
+    model: type[Versioned],
+    pk: int,
+    version: int,
+    *,
+    related: Sequence[str] = (),
+    first: Callable[[Versioned], None] | None = None,
 ) -> Versioned:
     """The row, locked for this transaction; ``ConflictError`` unless it is at ``version``.
 
-    The one optimistic-lock check of actions and reports.
+    The one optimistic-lock check of actions and reports. ``first`` checks a rule that
+    holds whatever the version (a submitted report is read-only) before it.
     """
     current = model.objects.select_for_update().select_related(*related).get(pk=pk)
+    if first is not None:
+        first(current)
     if current.version != version:
         raise ConflictError(current=current)
     return current
+
+
+def _refuse_submitted(report: TertialReport) -> None:
+    if report.state == TertialReport.State.SUBMITTED:
+        raise ReportSubmittedError
 
 
 # --- Action plans and actions --------------------------------------------------------------
@@ -236,9 +249,7 @@ def report_save(
     prioritised action is not in the unit's plan of the report's year.
     """
     access.ensure_can_edit_plans(by, report.unit)
-    current = _locked(TertialReport, report.pk, version)
-    if current.state == TertialReport.State.SUBMITTED:
-        raise ReportSubmittedError
+    current = _locked(TertialReport, report.pk, version, first=_refuse_submitted)
     wanted = set(prioritised_action_ids)
     allowed = set(
         Action.objects.filter(
@@ -278,9 +289,7 @@ def report_save(
 def report_submit(*, report: TertialReport, by: User, version: int) -> TertialReport:
     """Submit the report: it becomes read-only and counts as delivered."""
     access.ensure_can_edit_plans(by, report.unit)
-    current = _locked(TertialReport, report.pk, version)
-    if current.state == TertialReport.State.SUBMITTED:
-        raise ReportSubmittedError
+    current = _locked(TertialReport, report.pk, version, first=_refuse_submitted)
     current.state = TertialReport.State.SUBMITTED
     current.submitted_at = timezone.now()
     current.submitted_by = by

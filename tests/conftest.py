@@ -4,18 +4,19 @@ A test that needs a service skips when it is missing, unless ``REQUIRE_SERVICES=
 (set by ``.ci/run``), which turns the skip into a failure.
 """
 
+import contextlib
 import importlib
 import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from goals.services import strategies_load_seeded
 from strategi.celery import app as celery_app
@@ -181,3 +182,30 @@ def hr_admin(db, client, django_user_model):
     client.force_login(user)
     client.user = user
     return client
+
+
+def shared_for_module(build: Callable[[], object]):  # noqa: ANN201 - a pytest fixture
+    """A module-scoped fixture of what ``build()`` makes, built once for the module.
+
+    It lives in a transaction that is rolled back after the module; each test runs in
+    a savepoint inside it (pytest-django's ``db``), so a test's writes are undone. For
+    modules of non-transactional tests whose data costs more to build than to share
+    (the seeded strategies, role users).
+    """
+
+    @pytest.fixture(scope="module")
+    def shared(django_db_setup, django_db_blocker) -> Iterator[object]:
+        with django_db_blocker.unblock(), contextlib.ExitStack() as stack:
+            stack.enter_context(transaction.atomic())
+            try:
+                yield build()
+            finally:
+                transaction.set_rollback(True)
+
+    return shared
+
+
+def forget_access(*users: object) -> None:
+    """Drop what the access gate remembered on user objects shared between tests."""
+    for user in users:
+        user.__dict__.pop("_access_answers", None)

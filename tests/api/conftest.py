@@ -2,12 +2,11 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
 from django.test import override_settings
 
 from tests.api.helpers import ApiWorld, build_api_world
 from tests.api.objects import PlanObjects, build_plan_objects
-from tests.conftest import FAST_HASHERS
+from tests.conftest import FAST_HASHERS, shared_for_module
 
 
 @pytest.fixture(autouse=True)
@@ -24,22 +23,14 @@ def api_world(db, settings) -> ApiWorld:
     return build_api_world()
 
 
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup, django_db_blocker) -> Iterator[tuple[ApiWorld, PlanObjects]]:
-    """The API world with plans, actions and reports, built once per module.
+def build_shared_world() -> tuple[ApiWorld, PlanObjects]:
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        world = build_api_world()
+        return world, build_plan_objects(world)
 
-    It lives in a transaction that is rolled back after the module; each test runs in
-    its own savepoint inside it (pytest-django's ``db``), so a test's writes are undone.
-    """
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_api_world()
-            yield world, build_plan_objects(world)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+
+# The API world with plans, actions and reports, built once per module.
+shared_world = shared_for_module(build_shared_world)
 
 
 @pytest.fixture

@@ -14,12 +14,10 @@ sick the whole tertial (SH, HV 1/9 = 11,1 %: near; K 1/15 = 6,7 %: missed; OU, S
 
 import datetime as dt
 
-from django.contrib.auth.models import Group
-
 from measures.engine import recompute_range
 from measures.services import indicators_ensure, target_save
-from org import roles
-from org.models import OrgUnit, RoleAssignment
+from org.models import OrgUnit
+from tests import factories
 from tests.measures.builders import build_absences, build_employments, build_units
 
 D = dt.date
@@ -93,12 +91,4 @@ def build_municipality(*, extra_departments: int = 0) -> dict[str, OrgUnit]:
 
 def user_with_role(django_user_model, username: str, role: str, unit: OrgUnit | None = None):
     """A user in the role's group; a leader or representative is assigned to ``unit``."""
-    user = django_user_model.objects.create_user(username=username, password="secret-pw-1")
-    user.groups.add(Group.objects.get(name=role))
-    if unit is not None:
-        kind = {
-            roles.LEADER: RoleAssignment.Role.LEADER,
-            roles.REPRESENTATIVE: RoleAssignment.Role.REPRESENTATIVE,
-        }[role]
-        RoleAssignment.objects.create(user=user, unit=unit, role=kind)
-    return user
+    return factories.user_with_role(username, role, unit)

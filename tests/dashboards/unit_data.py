@@ -6,13 +6,11 @@ Built with the engine's own path: units, employments and absences, then
 
 import datetime as dt
 
-from django.contrib.auth.models import Group
-
 from dashboards.projection import month_index, month_start
 from measures import periods as P
 from measures.engine import recompute_range
-from org import roles
-from org.models import OrgUnit, RoleAssignment
+from org.models import OrgUnit
+from tests import factories
 from tests.measures.builders import build_absences, build_employments, build_units
 
 D = dt.date
@@ -115,16 +113,5 @@ def build_workplaces() -> None:
 
 def user_with_role(django_user_model, username: str, role: str, unit_code: str | None = None):
     """A user in the role's group; leaders and representatives are assigned ``unit_code``."""
-    user = django_user_model.objects.create_user(username=username, password="secret-pw-1")
-    user.groups.add(Group.objects.get(name=role))
-    if unit_code:
-        RoleAssignment.objects.create(
-            user=user,
-            unit=OrgUnit.objects.get(code=unit_code),
-            role=(
-                RoleAssignment.Role.LEADER
-                if role == roles.LEADER
-                else RoleAssignment.Role.REPRESENTATIVE
-            ),
-        )
-    return user
+    unit = OrgUnit.objects.get(code=unit_code) if unit_code else None
+    return factories.user_with_role(username, role, unit)

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from django.contrib.auth.models import Group
-
 from hr.models import AbsenceSpell, Employment, ImportJob
 from hr.services import ImportResult, ImportSource, hr_import
 from org.models import OrgUnit, OrgUnitClosure
+from tests import factories
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "spec_example"
 UNITS = "code,name,parent_code,level,shift_based"
@@ -127,9 +126,7 @@ def counts(
 
 
 def user_with_role(django_user_model, username: str, role: str):
-    user = django_user_model.objects.create_user(username=username, password="secret-pw-1")
-    user.groups.add(Group.objects.get(name=role))
-    return user
+    return factories.user_with_role(username, role)
 
 
 def last_job() -> ImportJob:

@@ -5,13 +5,11 @@ K (kommune) → HV (tjenesteområde) → V1, V2 (virksomheter); A1 is a departme
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-
 from goals.models import Goal, Strategy
 from goals.services import strategies_load_seeded
 from org import roles
 from org.models import OrgUnit, RoleAssignment
+from tests import factories
 from tests.measures.builders import build_units
 
 UNITS = [
@@ -34,11 +32,9 @@ class World:
 
 
 def user(username: str, group: str | None = None, *, unit: OrgUnit | None = None, role=None):
-    person = get_user_model().objects.create_user(username=username, password="secret-pw-1")
-    if group:
-        person.groups.add(Group.objects.get(name=group))
+    person = factories.UserFactory(username=username, groups=[group] if group else [])
     if unit is not None:
-        RoleAssignment.objects.create(user=person, unit=unit, role=role)
+        factories.RoleAssignmentFactory(user=person, unit=unit, role=role)
     return person
 
 

@@ -5,13 +5,12 @@ sick-leave target for K (< 6) and HV (< 11). SH1 has 3 persons, so its values ar
 suppressed.
 """
 
-from django.utils import timezone
-
-from goals.models import Goal, Strategy
+from goals.models import Strategy
 from goals.services import strategies_load_seeded
 from org import roles
 from org.models import OrgUnit
-from plans.models import Action, ActionPlan, TertialReport
+from plans.models import Action, TertialReport
+from tests import factories
 from tests.dashboards.dashboard_data import user_with_role
 
 
@@ -23,20 +22,14 @@ def active_strategy() -> Strategy:
 
 def plan_with_action(unit: OrgUnit, year: int, title: str = "Heltidskultur") -> Action:
     """A plan of ``unit`` for ``year`` under the active strategy, with one action."""
-    strategy = active_strategy()
-    plan, _ = ActionPlan.objects.get_or_create(unit=unit, strategy=strategy, year=year)
-    goal = Goal.objects.filter(strategy=strategy).order_by("order").first()
-    return Action.objects.create(plan=plan, goal=goal, title=title)
+    return factories.ActionFactory(
+        plan=factories.ActionPlanFactory(unit=unit, year=year), title=title
+    )
 
 
 def submitted_report(unit: OrgUnit, year: int, tertial: int, by=None) -> TertialReport:
-    return TertialReport.objects.create(
-        unit=unit,
-        year=year,
-        tertial=tertial,
-        state=TertialReport.State.SUBMITTED,
-        submitted_at=timezone.now(),
-        submitted_by=by,
+    return factories.TertialReportFactory(
+        unit=unit, year=year, tertial=tertial, submitted=True, by=by
     )
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from org.models import RoleAssignment
 from plans import services
 from plans.models import Action, ActionPlan
+from tests.conftest import forget_access, shared_for_module
 
 from .plan_helpers import build_world, user
 
@@ -14,8 +15,7 @@ pytestmark = pytest.mark.django_db
 YEAR = 2025
 
 
-@pytest.fixture
-def world():
+def build_plan_world():
     world = build_world()
     hr = world.users["hr"]
     old = services.plan_get_or_create(unit=world.units["V1"], year=YEAR - 1, by=hr)
@@ -25,6 +25,15 @@ def world():
         plan=world.plan, by=hr, goal=world.goal(3), title="Heltidskultur"
     )
     return world
+
+
+shared_world = shared_for_module(build_plan_world)
+
+
+@pytest.fixture
+def world(shared_world, db):
+    forget_access(*shared_world.users.values())
+    return shared_world
 
 
 def url(name: str, world, **extra) -> str:

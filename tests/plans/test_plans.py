@@ -10,6 +10,7 @@ from goals.models import Goal, SubMeasure
 from plans import services
 from plans.models import Action, ActionPlan
 from plans.selectors import plan_history, plan_list_rows, plan_page
+from tests.conftest import forget_access, shared_for_module
 
 from .plan_helpers import build_world
 
@@ -18,9 +19,13 @@ pytestmark = pytest.mark.django_db
 YEAR = 2025
 
 
+shared_world = shared_for_module(build_world)
+
+
 @pytest.fixture
-def world():
-    return build_world()
+def world(shared_world, db):
+    forget_access(*shared_world.users.values())
+    return shared_world
 
 
 @pytest.fixture
