@@ -21,7 +21,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: lint typecheck
-	$(VENV)/bin/pytest -n auto
+	$(VENV)/bin/pytest -n auto --dist worksteal
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

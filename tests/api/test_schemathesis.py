@@ -56,7 +56,7 @@ def test_schemathesis_finds_no_failures(live_server, monkeypatch, tmp_path: Path
             "--seed",
             "1",
             "--workers",
-            "1",
+            "2",
             "--phases",
             "examples,coverage,fuzzing",
             "--request-timeout",
