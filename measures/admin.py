@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from strategi.admin import HistoryAdmin
+from strategi.admin import HistoryAdmin, ReadOnlyAdmin
 
+from .forms import REPORTED_INDICATOR_FIELDS
 from .models import Indicator, IndicatorValue, Target
 from .services import (
     reported_indicator_delete,
@@ -26,18 +27,7 @@ from .services import (
     target_validate,
 )
 
-INDICATOR_FIELDS = (
-    "slug",
-    "name",
-    "description",
-    "unit_of_measure",
-    "direction",
-    "scale_min",
-    "scale_max",
-    "order",
-    "goals",
-    "sub_measures",
-)
+INDICATOR_FIELDS = (*REPORTED_INDICATOR_FIELDS, "order", "goals", "sub_measures")
 
 
 class ReportedIndicatorAdminForm(forms.ModelForm):
@@ -166,7 +156,7 @@ class TargetAdmin(HistoryAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: computed values come from the engine, reported ones from their forms."""
 
     list_display = ["indicator", "unit", "period", "value", "n_persons", "suppressed"]
@@ -174,12 +164,3 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     list_select_related = ["indicator", "unit"]
     search_fields = ["unit__code", "period"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -13,6 +13,17 @@ from org.models import OrgUnit
 
 from .models import Indicator
 
+# The fields of a reported indicator HR edits (besides what it follows).
+REPORTED_INDICATOR_FIELDS = (
+    "slug",
+    "name",
+    "description",
+    "unit_of_measure",
+    "direction",
+    "scale_min",
+    "scale_max",
+)
+
 
 class GoalChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Goal) -> str:
@@ -92,16 +103,7 @@ class ReportedIndicatorForm(forms.Form):
     @classmethod
     def for_indicator(cls, indicator: Indicator, **kwargs: object) -> "ReportedIndicatorForm":
         """The form filled in with a stored indicator (for editing)."""
-        names = (
-            "slug",
-            "name",
-            "description",
-            "unit_of_measure",
-            "direction",
-            "scale_min",
-            "scale_max",
-        )
-        initial = {name: getattr(indicator, name) for name in names}
+        initial = {name: getattr(indicator, name) for name in REPORTED_INDICATOR_FIELDS}
         initial["goals"] = list(indicator.goals.all())
         initial["sub_measures"] = list(indicator.sub_measures.all())
         return cls(initial=initial, **kwargs)

@@ -12,27 +12,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from strategi.admin import HistoryAdmin
+from strategi.admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import OrgUnit, RoleAssignment
 from .services import role_assignment_create, role_assignment_delete
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(HistoryAdmin):
+class OrgUnitAdmin(ReadOnlyAdmin, HistoryAdmin):
     list_display = ["code", "name", "level", "parent", "shift_based"]
     list_filter = ["level", "shift_based"]
     list_select_related = ["parent"]
     search_fields = ["code", "name"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RoleAssignment)

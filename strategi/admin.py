@@ -13,6 +13,19 @@ from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 
+class ReadOnlyAdmin:
+    """Shown in the administration, never changed there (written elsewhere by a service)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """``SimpleHistoryAdmin`` whose history versions are read-only."""
 
