@@ -48,7 +48,7 @@ def dashboard_records(dashboard: Dashboard | None) -> Iterator[dict[str, Any]]:
                 "indicator_name": cell.indicator.name,
                 "period": dashboard.period.label,
                 "value": stored.value if stored else None,
-                "n_persons": stored.n_persons if stored else None,
+                "n_persons": stored.n_persons if stored and not stored.suppressed else None,
                 "suppressed": stored.suppressed if stored else False,
                 "target": current.target.value if current and current.target else None,
                 "status": current.status.value if current else "none",

@@ -51,3 +51,19 @@ def family_slugs() -> dict[str, tuple[str, ...]]:
     for spec in _shipped()["indicators"]:
         families.setdefault(spec["family"], []).append(spec["slug"])
     return {name: tuple(slugs) for name, slugs in families.items()}
+
+
+def protection_patterns() -> list[dict[str, Any]]:
+    """The protection patterns, each with the slugs withheld together (in the spec's order)."""
+    shipped = _shipped()
+    return [
+        {
+            **pattern,
+            "slugs": tuple(
+                spec["slug"]
+                for spec in shipped["indicators"]
+                if spec.get("pattern") == pattern["name"]
+            ),
+        }
+        for pattern in shipped["protection_patterns"]
+    ]

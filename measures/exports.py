@@ -76,7 +76,9 @@ def export_record_from_row(row: Mapping[str, Any], resolver: TargetResolver) -> 
         "value": row["value"],
         "numerator": row["numerator"],
         "denominator": row["denominator"],
-        "n_persons": row["n_persons"],
+        # A withheld value's group size is withheld too: n of 1–4 persons says who they
+        # are, and the sizes of withheld cells would add up to the hidden one's.
+        "n_persons": None if row["suppressed"] else row["n_persons"],
         "suppressed": row["suppressed"],
         "target": target.value if target else None,
         "status": evaluate(row["value"], suppressed=row["suppressed"], target=target).value,

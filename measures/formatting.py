@@ -53,15 +53,21 @@ def format_target(target: Target | None, unit_of_measure: str) -> str:
     return f"{target.get_comparator_display()}\N{NO-BREAK SPACE}{value}"
 
 
-def hidden_text() -> str:
-    """What a suppressed value shows instead of its figure."""
+def hidden_text(value: IndicatorValue | None = None) -> str:
+    """What a suppressed value shows instead of its figure (never its group size).
+
+    Withheld by the complementary rule: built from enough persons, but hidden so that
+    no subtraction reveals a smaller group next to it.
+    """
+    if value is not None and value.complementary:
+        return _("Hidden (protects a small group)")
     return _("Hidden (fewer than %(n)s persons)") % {"n": settings.SUPPRESSION_MIN_PERSONS}
 
 
 def value_text(value: IndicatorValue | None, indicator: Indicator) -> str:
     """A stored value as plain text: its figure, «Hidden (…)» or «No value»."""
     if value is not None and value.suppressed:
-        return hidden_text()
+        return hidden_text(value)
     if value is not None and value.value is not None:
         return format_value(value.value, indicator.unit_of_measure)
     return _("No value")
@@ -132,7 +138,7 @@ def status_badge(status: str | None, target: Target | None) -> SafeString:
 def value_html(value: IndicatorValue | None, indicator: Indicator) -> SafeString:
     """A stored value's figure, or «Hidden (…)», or «No value», as a styled span."""
     if value is not None and value.suppressed:
-        return format_html('<span class="cell-suppressed">{}</span>', hidden_text())
+        return format_html('<span class="cell-suppressed">{}</span>', hidden_text(value))
     if value is None or value.value is None:
         return format_html('<span class="cell-empty">{}</span>', _("No value"))
     return format_html(

@@ -71,9 +71,10 @@ class Granularity(models.TextChoices):
 class IndicatorValue(models.Model):
     """The stored value of one indicator for one unit (its subtree) and period.
 
-    A suppressed value (fewer than ``SUPPRESSION_MIN_PERSONS`` persons) has value,
-    numerator and denominator withheld (NULL) and ``suppressed`` true; ``n_persons``
-    stays, as the spec withholds only the three figures.
+    A suppressed value (fewer than ``SUPPRESSION_MIN_PERSONS`` persons, or withheld by
+    the complementary rule: ``complementary``) has value, numerator and denominator
+    withheld (NULL) and ``suppressed`` true. ``n_persons`` is stored for the recompute's
+    comparison; no page, export or API shows it for a suppressed value.
     """
 
     # No single-column indexes on the two keys: the unique constraint (indicator first)
@@ -107,6 +108,11 @@ class IndicatorValue(models.Model):
     denominator = models.FloatField(_("denominator"), null=True, blank=True)
     n_persons = models.IntegerField(_("persons"), null=True, blank=True)
     suppressed = models.BooleanField(_("suppressed"), default=False)
+    # Withheld although built from enough persons, so that no subtraction of published
+    # values reveals a small group (complementary suppression); implies ``suppressed``.
+    complementary = models.BooleanField(
+        _("withheld to protect small groups"), default=False, db_default=False
+    )
     computed_at = models.DateTimeField(_("computed at"))
     # Reported indicators: who entered or imported the value (computed ones: empty).
     entered_by = models.ForeignKey(
@@ -132,6 +138,10 @@ class IndicatorValue(models.Model):
                 condition=Q(suppressed=False)
                 | Q(value__isnull=True, numerator__isnull=True, denominator__isnull=True),
                 name="measures_value_suppressed_withheld",
+            ),
+            models.CheckConstraint(
+                condition=Q(complementary=False) | Q(suppressed=True),
+                name="measures_value_complementary_suppressed",
             ),
         ]
         indexes = [

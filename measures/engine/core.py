@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
@@ -27,6 +28,7 @@ from strategi.db import Dialect, dialect_for
 
 from .. import periods as P
 from ..definitions import count_slugs, family_slugs
+from .protection import withhold
 
 # Key: (unit_id, period label).
 Key = tuple[int, str]
@@ -43,6 +45,9 @@ class Figure:
     numerator: float | None = None
     denominator: float | None = None
     n_persons: int | None = None
+    # Withheld for privacy: "primary" (fewer than the threshold of persons) or
+    # "complementary" (so that no subtraction reveals a small group); None: published.
+    withheld: str | None = None
 
 
 # Slug → key → figure.
@@ -69,6 +74,9 @@ class Context:
     dialect: Dialect
     periods: list[P.Period]
     unit_ids: list[int]
+    # Protection pattern → the persons of each unit's own staff (not its subtree), for
+    # patterns whose persons do not add up over the tree (``protection``).
+    own_persons: dict[str, dict[Key, int]] = field(default_factory=dict)
     _shared: dict[str, Any] = field(default_factory=dict)
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
@@ -123,10 +131,11 @@ def compute(periods: Sequence[P.Period]) -> Figures:
     """Every computed indicator for every unit and the given periods (nothing stored)."""
     if problems := registry_problems():
         raise ImproperlyConfigured("; ".join(problems))
+    parents = dict(OrgUnit.objects.values_list("id", "parent_id"))
     context = Context(
         dialect=dialect_for(connection),
         periods=list(periods),
-        unit_ids=list(OrgUnit.objects.values_list("id", flat=True)),
+        unit_ids=list(parents),
     )
     figures: Figures = defaultdict(dict)
     # In the order of the definitions (the spec's), so that values are stored in it too.
@@ -141,6 +150,19 @@ def compute(periods: Sequence[P.Period]) -> Figures:
         for period in context.periods:
             for unit_id in context.unit_ids:
                 values.setdefault((unit_id, period.label), Figure(0.0))
+    # Spec: Privacy, and the complementary rule (``protection``).
+    withheld = withhold(
+        figures,
+        context.periods,
+        parents,
+        context.own_persons,
+        settings.SUPPRESSION_MIN_PERSONS,
+        [slug for slug in figures if slug not in count_slugs()],
+    )
+    for slug, cells in withheld.items():
+        values = figures[slug]
+        for key, how in cells.items():
+            values[key] = replace(values[key], withheld=how)
     return figures
 
 

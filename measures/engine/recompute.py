@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from ..services import indicators_ensure
 from ..signals import figures_changed
 from .calendar import calendar_ensure
 from .core import Figure, compute
+from .protection import COMPLEMENTARY
 
 
 @dataclass
@@ -125,6 +125,10 @@ def recompute_plan(
         last = default[1] if default else last_complete
     if first is None or first > last:
         return None
+    # A year's cells are withheld together (protection), so a recompute covers whole
+    # years: from January to December (or the last complete month).
+    first = first.replace(month=1, day=1)
+    last = min(last.replace(month=12, day=31), last_complete)
     return RecomputePlan(first, last, P.periods_covering(first, last, complete_until=last_complete))
 
 
@@ -216,6 +220,7 @@ _VALUE_COLUMNS = (
     "denominator",
     "n_persons",
     "suppressed",
+    "complementary",
     "computed_at",
 )
 
@@ -226,9 +231,8 @@ def _value_rows(
     indicators: dict[str, Indicator],
     computed_at: dt.datetime,
 ) -> list[tuple]:
-    """Database rows of the figures, suppression applied (spec: Privacy)."""
+    """Database rows of the figures, withheld ones without their figures (spec: Privacy)."""
     ops = connection.ops
-    threshold = settings.SUPPRESSION_MIN_PERSONS
     stamp = ops.adapt_datetimefield_value(computed_at)
     by_label = {
         p.label: (
@@ -243,14 +247,9 @@ def _value_rows(
         indicator = indicators[slug]
         for (unit_id, label), figure in values.items():
             granularity, start, end = by_label[label]
-            withheld = (
-                indicator.suppressible
-                and figure.n_persons is not None
-                and figure.n_persons < threshold
-            )
-            # The spec withholds value, numerator and denominator; the group size stays,
-            # so readers can see why.
-            shown = None if withheld else figure
+            # Withheld: value, numerator and denominator are not stored. The group size
+            # is stored for the next recompute's comparison, and never shown.
+            shown = None if figure.withheld else figure
             rows.append(
                 (
                     indicator.pk,
@@ -263,7 +262,8 @@ def _value_rows(
                     shown and shown.numerator,
                     shown and shown.denominator,
                     figure.n_persons,
-                    withheld,
+                    figure.withheld is not None,
+                    figure.withheld == COMPLEMENTARY,
                     stamp,
                 )
             )
@@ -272,7 +272,7 @@ def _value_rows(
 
 _KEY = ("indicator_id", "unit_id", "granularity", "period")
 _FLOATS = ("value", "numerator", "denominator")
-_EXACT = ("n_persons", "suppressed")
+_EXACT = ("n_persons", "suppressed", "complementary")
 # Sums in another order differ in the last bits; such a value counts as unchanged.
 _FLOAT_TOLERANCE = 1e-12
 

@@ -27,6 +27,10 @@ SICK_LEAVE = {
 def sick_leave(context: Context) -> Figures:
     """``100 × lost / possible`` dagsverk per unit subtree and period, by spell category."""
     figures: Figures = {slug: {} for slug in SICK_LEAVE}
+    # The persons of each unit's own staff, for the complementary rule (protection).
+    context.own_persons["sick_leave"] = sick_leave_persons(
+        context.dialect, context.periods, own_staff=True
+    )
     for key, agg in sick_leave_aggregates(context.dialect, context.periods).items():
         possible, persons = agg.get("possible", 0.0), agg.get("persons", 0)
         for slug, lost in SICK_LEAVE.items():
@@ -151,8 +155,14 @@ def sick_leave_aggregates(d: Dialect, periods: Sequence[P.Period]) -> Aggregates
     return result
 
 
-def sick_leave_persons(d: Dialect, periods: Sequence[P.Period]) -> dict[tuple[int, str], int]:
-    """Distinct persons with possible days > 0 per unit subtree and period.
+# Each unit as its own only ancestor: figures of a unit's own staff, not its subtree.
+OWN_STAFF = "(SELECT id AS ancestor_id, id AS descendant_id FROM workplaces_orgunit)"
+
+
+def sick_leave_persons(
+    d: Dialect, periods: Sequence[P.Period], *, own_staff: bool = False
+) -> dict[tuple[int, str], int]:
+    """Distinct persons with possible days > 0 per unit subtree (or own staff) and period.
 
     In working-day numbers (the calendar's cumulative count) an employment covers the
     interval ``lo … hi``; it has possible days in a period exactly when that interval
@@ -172,7 +182,8 @@ def sick_leave_persons(d: Dialect, periods: Sequence[P.Period]) -> dict[tuple[in
             JOIN measures_calendarday lo ON lo.date = {d.greatest("e.start_date", "%s")}
             JOIN measures_calendarday hi
                  ON hi.date = {d.least("COALESCE(e.end_date, %s)", "%s")}
-            JOIN workplaces_orgunitclosure c ON c.descendant_id = e.unit_id
+            JOIN {OWN_STAFF if own_staff else "workplaces_orgunitclosure"} c
+                 ON c.descendant_id = e.unit_id
             WHERE e.start_date <= %s AND (e.end_date IS NULL OR e.end_date >= %s)
         ),
         ordered AS (

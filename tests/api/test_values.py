@@ -165,10 +165,11 @@ def test_json_records_are_the_export_records_with_target_and_status(world):
     assert by_key[("sick_leave_pct", "V2", "month", "2024-12")]["status"] == "near"
     assert by_key[("sick_leave_pct", "K", "year", "2024")]["status"] == "missed"
     suppressed = by_key[("turnover_pct", "A1", "year", "2024")]
+    # Withheld: no figures, and no group size either.
     assert (suppressed["value"], suppressed["suppressed"], suppressed["n_persons"]) == (
         None,
         True,
-        3,
+        None,
     )
     assert (suppressed["target"], suppressed["status"]) == (None, "none")
     value = IndicatorValue.objects.get(unit__code="V2", period="2024-12")

@@ -21,7 +21,7 @@ from tests import factories
 from tests.measures.builders import build_absences, build_employments, build_units
 
 D = dt.date
-TODAY = D(2025, 1, 15)
+TODAY = D(2024, 9, 15)  # the last complete month is August 2024
 
 UNITS = [
     {"code": "K", "name": "Kommunen", "level": "kommune"},

@@ -134,10 +134,13 @@ def test_a_small_unit_shows_hidden_values(hr_client, tree):
 def test_the_children_are_ranked_best_first_with_hidden_ones_last(hr_client, tree):
     html = hr_client.get(url("A")).content.decode()
 
-    # Sick leave (the default; lower is better): Avd 2 has none, Avd 1 some, Avd 3 hidden.
-    assert ranking_order(html) == ["Avd 2", "Avd 1", "Avd 3"]
+    # Sick leave (the default; lower is better): Avd 1 is shown; Avd 3 is hidden (2
+    # persons), and Avd 2 with it (the smallest sibling: Alfa minus Avd 1 and Avd 2
+    # would be Avd 3).
+    assert ranking_order(html) == ["Avd 1", "Avd 2", "Avd 3"]
     table = html.split('id="underenheter"', 1)[1].split("</table>", 1)[0]
     assert "Skjult (under 5 personer)" in table
+    assert "Skjult (verner en liten gruppe)" in table
 
 
 def test_the_ranking_follows_the_chosen_indicator(hr_client, tree):

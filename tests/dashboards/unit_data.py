@@ -47,7 +47,8 @@ def build_unit_tree(*, children: int = 3, months: int = 12) -> None:
     - A1 «Avd 1»: 6 full-time persons; one of them is sick fewer days each month, so
       Alfa's sick leave falls month by month.
     - A2 … A(n-1) «Avd k»: 5 persons at 50 %, never sick (0 % sick leave, 0 % full time).
-    - An «Avd n» (the last): 2 persons, so its suppressible values are withheld.
+    - An «Avd n» (the last): 2 persons, so its suppressible values are withheld, and
+      with them the smallest sibling's (Alfa minus the others would be Avd n).
     - Beta: 5 full-time persons.
     """
     units = build_units(
@@ -84,7 +85,8 @@ def build_workplaces() -> None:
 
     V1: 5 persons, all full-time, never sick.       V2: 3 of 5 full-time, 10 days sick.
     V3: 1 of 5 full-time, 40 days sick.             V4: none full-time, 90 days sick.
-    V5: 2 persons (withheld).
+    V5: 2 persons (withheld). K's own staff of 5 persons (never sick, full-time) is
+    the remainder that protects V5, so no other virksomhet is withheld with it.
     """
     units = build_units(
         [
@@ -104,6 +106,7 @@ def build_workplaces() -> None:
             employment(f"V{i}-{p}", f"V{i}", 100 if p < full_time[i] else 60)
             for p in range(persons)
         ]
+    rows += [employment(f"K-{p}", "K") for p in range(5)]
     employments = build_employments(rows, units)
     build_absences(
         [spell(f"S{i}", f"V{i}-4", D(2024, 3, 1), sick_days[i]) for i in (2, 3, 4)], employments

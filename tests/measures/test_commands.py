@@ -68,7 +68,8 @@ def test_suppressed_values_export_empty_cells(example, settings):
         "--indicator", "sick_leave_pct", "--unit", "SH", "--from", "2024-03", "--to", "2024-03"
     )
 
-    assert text.splitlines()[1] == "sick_leave_pct,SH,2024-03,month,,,,3,true,,none"
+    # Withheld: no figures and no group size.
+    assert text.splitlines()[1] == "sick_leave_pct,SH,2024-03,month,,,,,true,,none"
 
 
 def test_json_and_xlsx_exports_hold_the_same_rows(example, tmp_path):
@@ -106,7 +107,8 @@ def test_recompute_command_reports_what_it_did(settings):
 
     call_command("recompute_indicators", "--from", "2024-01", "--to", "2024-04", stdout=out)
 
-    assert "Recomputed 2024-01 … 2024-04" in out.getvalue()
+    # A recompute covers whole years (the complementary rule protects a year at once).
+    assert "Recomputed 2024-01 … 2024-12" in out.getvalue()
     assert IndicatorValue.objects.filter(period="2024-T1").exists()
 
 

@@ -143,32 +143,44 @@ def test_a_tertial_sums_numerators_and_denominators_instead_of_averaging(two_uni
     assert tertial.n_persons == 2
 
 
-def test_a_four_person_unit_is_suppressed_and_a_five_person_unit_is_not(settings):
+def test_a_four_person_unit_is_suppressed_and_its_smallest_sibling_with_it(settings):
     settings.SUPPRESSION_MIN_PERSONS = 5
     units = build_units(
         [
             {"code": "K", "level": "kommune"},
             {"code": "FOUR", "parent_code": "K"},
             {"code": "FIVE", "parent_code": "K"},
+            {"code": "SIX", "parent_code": "K"},
         ]
     )
     rows = [emp(f"E{i}", f"P{i}", "FOUR", 100, D(2024, 1, 1)) for i in range(4)]
     rows += [emp(f"F{i}", f"Q{i}", "FIVE", 100, D(2024, 1, 1)) for i in range(5)]
+    rows += [emp(f"G{i}", f"R{i}", "SIX", 100, D(2024, 1, 1)) for i in range(6)]
     employments = build_employments(rows, units)
     build_absences([spell("S1", "E0", D(2024, 1, 8), D(2024, 1, 9))], employments)
 
     recompute_range(start="2024-01", end="2024-01", today=TODAY)
 
     four = value("sick_leave_pct", "FOUR", "2024-01")
-    assert (four.suppressed, four.value, four.numerator, four.denominator, four.n_persons) == (
+    assert (four.suppressed, four.complementary, four.value, four.numerator) == (
+        True,
+        False,
+        None,
+        None,
+    )
+    assert (four.denominator, four.n_persons) == (None, 4)
+    # K minus FIVE and SIX would be FOUR: the smallest sibling is withheld with it.
+    five = value("sick_leave_pct", "FIVE", "2024-01")
+    assert (five.suppressed, five.complementary, five.value, five.n_persons) == (
+        True,
         True,
         None,
-        None,
-        None,
-        4,
+        5,
     )
-    five = value("sick_leave_pct", "FIVE", "2024-01")
-    assert (five.suppressed, five.value, five.n_persons) == (False, 0.0, 5)
+    six = value("sick_leave_pct", "SIX", "2024-01")
+    assert (six.suppressed, six.value, six.n_persons) == (False, 0.0, 6)
+    total = value("sick_leave_pct", "K", "2024-01")
+    assert (total.suppressed, total.n_persons) == (False, 15)
     # Counts are never suppressed.
     headcount = value("headcount", "FOUR", "2024-01")
     assert (headcount.suppressed, headcount.value) == (False, 4)
@@ -238,11 +250,13 @@ def test_the_default_range_runs_from_the_first_absence_to_the_last_complete_mont
     assert default_range(D(2025, 2, 14)) == (D(2024, 10, 8), D(2025, 1, 31))
     result = recompute_range(today=D(2025, 2, 14))
 
-    assert (result.start, result.end) == ("2024-10", "2025-01")
+    # Whole years: the first absence's year from January (protection withholds a
+    # year's cells together), to the last complete month.
+    assert (result.start, result.end) == ("2024-01", "2025-01")
     months = set(
         IndicatorValue.objects.filter(granularity="month").values_list("period", flat=True)
     )
-    assert months == {"2024-10", "2024-11", "2024-12", "2025-01"}
+    assert months == {f"2024-{m:02d}" for m in range(1, 13)} | {"2025-01"}
 
 
 def test_a_range_is_never_computed_into_the_future(two_units):
