@@ -278,12 +278,19 @@ class ReportIndicator:
 
 
 def report_indicators(
-    *, unit: OrgUnit, year: int, tertial: int, report: TertialReport | None
+    *,
+    unit: OrgUnit,
+    year: int,
+    tertial: int,
+    report: TertialReport | None,
+    with_values: bool = True,
 ) -> list[ReportIndicator]:
     """Every indicator with a target for ``unit`` at the tertial's end, in order.
 
     The value is the stored tertial value (``YYYY-Tn``); a suppressed value stays
-    suppressed. Five queries: the resolver's two, indicators, values, comments.
+    suppressed. ``with_values`` False (a reader who may not see the unit's
+    indicators, such as a representative) reads no value: every row has none.
+    Five queries: the resolver's two, indicators, values, comments.
     """
     period = P.tertial(year, tertial)
     resolver = TargetResolver(unit_ids=[unit.pk])
@@ -293,7 +300,9 @@ def report_indicators(
         for i in indicators
         if (t := resolver.resolve(indicator_id=i.pk, unit_id=unit.pk, on=period.end))
     }
-    values = unit_period_values(unit=unit, period=period, indicator_ids=targets)
+    values = (
+        unit_period_values(unit=unit, period=period, indicator_ids=targets) if with_values else {}
+    )
     comments: dict[int, str] = {}
     if report is not None:
         comments = dict(report.comments.values_list("indicator_id", "text"))

@@ -90,7 +90,11 @@ def _render_form(
     problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    indicators = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=report)
+    # Representatives read the leader's comments, never the figures (personvern).
+    show_figures = access.can_view_unit_indicators(request.user, unit)
+    indicators = selectors.report_indicators(
+        unit=unit, year=year, tertial=tertial, report=report, with_values=show_figures
+    )
     has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
     can_edit = access.can_edit_plans(request.user, unit)
     editable = can_edit and (report is None or report.state == TertialReport.State.DRAFT)
@@ -130,6 +134,7 @@ def _render_form(
             "form": form if editable else None,
             "problem": problem,
             "is_hr_user": access.is_hr(request.user),
+            "show_figures": show_figures,
         },
         status=status,
     )

@@ -153,7 +153,8 @@ def build_system(records: list[dict[str, str]], units: list[Unit]) -> tuple[Syst
             known[cell] = Fraction(numerator) if numerator else Fraction(0)
     system = System()
     periods = [P.parse(label) for label in sorted(labels)]
-    for slug in (*FLOWS, *STOCKS):
+    present = {r["indicator"] for r in records}
+    for slug in (s for s in (*FLOWS, *STOCKS) if s in present):
         for period in periods:
             for parent, kids in children.items():
                 system.law(
@@ -188,7 +189,7 @@ def build_system(records: list[dict[str, str]], units: list[Unit]) -> tuple[Syst
         for own in (False, True):
             if own and code not in children:
                 continue
-            for label in labels:
+            for label in labels if set(SICK) <= present else ():
                 c = {slug: (slug, code, label, own) for slug in SICK}
                 system.law(
                     c["sick_leave_pct"], [c["sick_leave_short_pct"], c["sick_leave_long_pct"]]
