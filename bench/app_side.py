@@ -34,7 +34,7 @@ from bench.reference import SLUGS  # noqa: E402
 
 DUMP_SQL = """
     SELECT i.slug, u.code AS unit, v.period, v.value, v.numerator, v.denominator,
-           v.n_persons, v.suppressed
+           v.n_persons, v.suppressed, v.complementary
     FROM measures_indicatorvalue v
     JOIN measures_indicator i ON i.id = v.indicator_id
     JOIN workplaces_orgunit u ON u.id = v.unit_id

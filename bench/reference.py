@@ -384,6 +384,7 @@ APP_COLUMNS = (
     "denominator",
     "n_persons",
     "suppressed",
+    "complementary",
 )
 
 
@@ -397,6 +398,10 @@ class Comparison:
     by_slug: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
     max_relative_difference: float = 0.0
+    # Withheld by the complementary rule (enough persons, hidden to protect a small
+    # group): only n_persons is compared; and how many the reference would publish.
+    complementary: int = 0
+    published_suppressible: int = 0
 
     @property
     def ok(self) -> bool:
@@ -409,6 +414,8 @@ class Comparison:
             "matching": self.matching,
             "missing_in_app": self.missing_in_app,
             "missing_in_reference": self.missing_in_reference,
+            "complementary": self.complementary,
+            "published_suppressible": self.published_suppressible,
             "mismatched": self.mismatched,
             "by_slug": self.by_slug,
             "max_relative_difference": self.max_relative_difference,
@@ -445,7 +452,8 @@ def compare(
                CAST(NULLIF(numerator, '') AS DOUBLE) AS numerator,
                CAST(NULLIF(denominator, '') AS DOUBLE) AS denominator,
                CAST(NULLIF(n_persons, '') AS BIGINT) AS n_persons,
-               lower(suppressed) IN ('t', 'true', '1') AS suppressed
+               lower(suppressed) IN ('t', 'true', '1') AS suppressed,
+               lower(coalesce(complementary, 'false')) IN ('t', 'true', '1') AS complementary
         FROM read_csv('{path}', header = true, all_varchar = true)
         WHERE slug IN ({", ".join(f"'{s}'" for s in SLUGS)})
         """
@@ -480,7 +488,7 @@ def compare(
                    r.n_persons AS r_n,
                    a.value AS a_value, a.numerator AS a_numerator,
                    a.denominator AS a_denominator, a.n_persons AS a_n,
-                   a.suppressed AS a_suppressed
+                   a.suppressed AS a_suppressed, a.complementary AS a_complementary
             FROM (SELECT * FROM ref WHERE period IN (SELECT label FROM compared_period)) r
             FULL OUTER JOIN app a
               ON a.slug = r.slug AND a.unit = r.unit AND a.period = r.period
@@ -489,14 +497,18 @@ def compare(
                CASE
                    WHEN NOT in_app THEN 'missing in the app'
                    WHEN NOT in_ref THEN 'not in the reference'
-                   WHEN coalesce(withheld, false) <> a_suppressed THEN 'suppression differs'
+                   WHEN coalesce(withheld, false) AND a_complementary
+                       THEN 'complementary on a small cell'
+                   WHEN coalesce(withheld, false) <> (a_suppressed AND NOT a_complementary)
+                       THEN 'suppression differs'
                    WHEN r_n IS DISTINCT FROM a_n THEN 'n_persons differs'
-                   WHEN coalesce(withheld, false) THEN NULL
+                   WHEN coalesce(withheld, false) OR a_complementary THEN NULL
                    WHEN NOT close(r_value, a_value) THEN 'value differs'
                    WHEN NOT close(r_numerator, a_numerator) THEN 'numerator differs'
                    WHEN NOT close(r_denominator, a_denominator) THEN 'denominator differs'
                END AS problem,
-               CASE WHEN in_ref AND in_app AND NOT coalesce(withheld, false) THEN greatest(
+               CASE WHEN in_ref AND in_app AND NOT coalesce(withheld, false)
+                         AND NOT a_complementary THEN greatest(
                    coalesce(relative(r_value, a_value), 0),
                    coalesce(relative(r_numerator, a_numerator), 0),
                    coalesce(relative(r_denominator, a_denominator), 0)
@@ -521,6 +533,14 @@ def compare(
         by_slug=dict.fromkeys(SLUGS, 0),
         max_relative_difference=float(largest),
     )
+    result.complementary, result.published_suppressible = con.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE a_complementary AND problem IS NULL),
+               count(*) FILTER (WHERE in_ref AND in_app AND NOT coalesce(withheld, false)
+                                AND slug IN ({suppressible}))
+        FROM checked
+        """
+    ).fetchone()
     for slug, n in con.execute(
         "SELECT slug, count(*) FROM checked WHERE problem IS NOT NULL GROUP BY slug"
     ).fetchall():

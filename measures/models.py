@@ -228,3 +228,43 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.get_comparator_display()} {self.value:g} ({self.unit})"
+
+
+class HealthDataAccess(models.Model):
+    """One view of indicator values (sick leave is health data): who, when, what, where.
+
+    Written by every page, export and API call that shows computed indicator values
+    (``measures.health_data``), readable by HR, pruned after
+    ``HEALTH_DATA_ACCESS_LOG_DAYS``.
+    """
+
+    class Route(models.TextChoices):
+        PAGE = "page", _("page")
+        EXPORT = "export", _("export")
+        API = "api", _("API")
+        COMMAND = "command", _("command")
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # Kept when the user is deleted.
+    username = models.CharField(_("username"), max_length=150)
+    route = models.CharField(_("route"), max_length=10, choices=Route.choices)
+    path = models.CharField(_("page, export or API call"), max_length=500)
+    # The unit or service area asked for; empty: every unit the user may see.
+    scope = models.CharField(_("units"), max_length=200, blank=True)
+    token = models.CharField(_("API token"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("view of health data")
+        verbose_name_plural = _("views of health data")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.path}"

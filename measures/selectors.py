@@ -11,7 +11,7 @@ from strategi.db import as_date
 
 from . import periods as P
 from .definitions import dashboard_slugs
-from .models import Indicator, IndicatorValue, Target
+from .models import HealthDataAccess, Indicator, IndicatorValue, Target
 from .status import Status, TargetResolver, evaluate
 
 EXPORT_FIELDS = (
@@ -161,3 +161,9 @@ def reported_value_list_recent(*, limit: int = 20) -> list[IndicatorValue]:
         .select_related("indicator", "unit", "entered_by")
         .order_by("-computed_at", "-pk")[:limit]
     )
+
+
+def health_data_access_list_recent(*, username: str = "") -> QuerySet[HealthDataAccess]:
+    """The access log, newest first; only ``username``'s views when given."""
+    records = HealthDataAccess.objects.order_by("-at", "-pk")
+    return records.filter(username=username) if username else records

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,7 +30,7 @@ from strategi.db import history_user_set, upsert_changed
 
 from . import periods as P
 from .definitions import computed_definitions, computed_slugs, shipped_indicators
-from .models import Indicator, IndicatorValue, Target
+from .models import HealthDataAccess, Indicator, IndicatorValue, Target
 from .signals import figures_changed
 
 
@@ -661,3 +662,33 @@ def _reported_row_check(
     if indicator is None or unit_id is None or period is None:
         return None
     return ReportedEntry(indicator=indicator, unit_id=unit_id, period=period, value=number)
+
+
+# --- Who looked at health data ----------------------------------------------------------
+
+
+def health_data_access_record(
+    *,
+    user: User | None,
+    route: str,
+    path: str,
+    scope: str = "",
+    token: str = "",
+) -> HealthDataAccess:
+    """Record one view of indicator values (a page, an export, an API call, a command)."""
+    return HealthDataAccess.objects.create(
+        at=timezone.now(),
+        user=user if user is not None and user.pk else None,
+        username=user.get_username() if user is not None else "",
+        route=route,
+        path=path,
+        scope=scope,
+        token=token,
+    )
+
+
+def health_data_access_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the records older than ``HEALTH_DATA_ACCESS_LOG_DAYS``; returns how many."""
+    before = (now or timezone.now()) - dt.timedelta(days=settings.HEALTH_DATA_ACCESS_LOG_DAYS)
+    deleted, _ = HealthDataAccess.objects.filter(at__lt=before).delete()
+    return deleted

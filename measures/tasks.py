@@ -20,6 +20,7 @@ from hr.services import import_job_recompute_pending_set
 from strategi.celery import enqueue_on_commit
 
 from . import periods as P
+from . import services
 from .engine import RecomputeResult, recompute_plan, recompute_prepare, recompute_range
 
 
@@ -66,6 +67,12 @@ def recompute_done(results: list[dict[str, Any]], start: str, end: str) -> dict[
         total.units = max(total.units, part["units"])
         total.seconds += part["seconds"]
     return {**total.as_dict(), "slices": len(results)}
+
+
+@shared_task
+def health_data_access_prune() -> int:
+    """Beat: forget views of health data older than ``HEALTH_DATA_ACCESS_LOG_DAYS``."""
+    return services.health_data_access_prune()
 
 
 @shared_task(acks_late=True)

@@ -16,4 +16,5 @@ urlpatterns = [
         views.reported_values_upload,
         name="reported-values-import",
     ),
+    path("tilgangslogg/", views.health_data_access_list, name="health-data-access"),
 ]

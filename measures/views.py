@@ -4,8 +4,10 @@ Thin views: ``measures.services`` writes and validates, ``measures.selectors`` r
 ``org.access`` decides who may do what.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +23,7 @@ from org.access import hr_required, indicators_required
 from .forms import ReportedImportForm, ReportedIndicatorForm, ReportedValueForm
 from .models import Indicator
 from .selectors import (
+    health_data_access_list_recent,
     indicator_list_with_links,
     reported_indicator_get,
     reported_value_list_recent,
@@ -157,3 +160,23 @@ def reported_values_upload(request: HttpRequest) -> HttpResponse:
     else:
         form = ReportedImportForm()
     return render(request, "measures/reported_values_import.html", {"form": form, "result": result})
+
+
+ACCESS_LOG_PAGE_SIZE = 100
+
+
+@hr_required
+@require_GET
+def health_data_access_list(request: HttpRequest) -> HttpResponse:
+    """HR: who viewed indicator values (health data), newest first, by user if chosen."""
+    username = request.GET.get("user", "").strip()
+    page = Paginator(health_data_access_list_recent(username=username), ACCESS_LOG_PAGE_SIZE)
+    return render(
+        request,
+        "measures/health_data_access.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "username": username,
+            "days": settings.HEALTH_DATA_ACCESS_LOG_DAYS,
+        },
+    )

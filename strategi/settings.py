@@ -174,6 +174,8 @@ STORAGES = {
 # --- Indicators -----------------------------------------------------------------
 # Values built from fewer persons than this are withheld (spec: Privacy).
 SUPPRESSION_MIN_PERSONS = int(os.environ.get("SUPPRESSION_MIN_PERSONS", "5"))
+# Who viewed indicator values (health data) is kept this many days, then pruned.
+HEALTH_DATA_ACCESS_LOG_DAYS = int(os.environ.get("HEALTH_DATA_ACCESS_LOG_DAYS", "365"))
 
 # --- History (django-simple-history) -------------------------------------------------
 # The admin shows old versions but never saves one back: every write goes through the
@@ -332,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-pending": {
         "task": "hr.tasks.requeue_pending",
         "schedule": 5 * 60,
+    },
+    # Views of health data older than HEALTH_DATA_ACCESS_LOG_DAYS.
+    "health-data-access-prune": {
+        "task": "measures.tasks.health_data_access_prune",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 

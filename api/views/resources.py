@@ -31,8 +31,9 @@ from rest_framework.response import Response
 from goals.models import Goal, Strategy, SubMeasure
 from hr.models import ImportJob
 from hr.services import ImportSource, import_job_submit
+from measures import health_data
 from measures.exports import RECORD_COLUMNS, csv_lines, export_record, export_record_from_row
-from measures.models import Indicator, IndicatorValue, Target
+from measures.models import HealthDataAccess, Indicator, IndicatorValue, Target
 from measures.selectors import indicator_value_list
 from measures.status import TargetResolver
 from org import access
@@ -251,6 +252,19 @@ class IndicatorValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
     pagination_class = ValueCursorPagination
     permission_classes = [CanViewIndicators]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any):
+        """Indicator values are health data: logged, and never cached."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200:
+            token = scope.token_of(request)
+            health_data.record(
+                request,
+                HealthDataAccess.Route.API,
+                health_data.scope_of(request, kwargs),
+                token=token.name if token else "",
+            )
+        return health_data.no_store(response)
 
     def get_queryset(self) -> QuerySet[IndicatorValue]:
         values = indicator_value_list()

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET
 
 from goals.selectors import strategy_get_active
 from measures import periods as P
-from measures.models import Granularity
+from measures.health_data import health_data_view
+from measures.models import Granularity, HealthDataAccess
 from measures.selectors import stored_periods
 from org import access
 from org.access import hr_required, indicators_required
@@ -218,6 +219,7 @@ def _dashboard_content(request: HttpRequest, params: DashboardParams) -> str:
 
 @require_GET
 @indicators_required
+@health_data_view(HealthDataAccess.Route.PAGE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The unit tree × key indicators with status and trend; goals; plan coverage."""
     params = _dashboard_params(request)
@@ -263,6 +265,7 @@ def _rows_fragment(request: HttpRequest, params: DashboardParams, unit: OrgUnit)
 
 @require_GET
 @indicators_required
+@health_data_view(HealthDataAccess.Route.PAGE)
 def dashboard_rows(request: HttpRequest, code: str) -> HttpResponse:
     """The rows below one unit of the dashboard, for its tree to insert (HTML fragment).
 
@@ -301,6 +304,7 @@ def _export_name(chosen: DashboardFilter, extension: str) -> str:
 
 @require_GET
 @indicators_required
+@health_data_view(HealthDataAccess.Route.EXPORT)
 def dashboard_export_csv(request: HttpRequest) -> HttpResponse:
     """The dashboard's rows as CSV: one line per unit × indicator, same filters."""
     chosen = _dashboard_filter(request)
@@ -312,6 +316,7 @@ def dashboard_export_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @indicators_required
+@health_data_view(HealthDataAccess.Route.EXPORT)
 def dashboard_export_xlsx(request: HttpRequest) -> HttpResponse:
     """The dashboard's rows as an Excel workbook, same filters."""
     chosen = _dashboard_filter(request)
@@ -325,6 +330,7 @@ def dashboard_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @hr_required
+@health_data_view(HealthDataAccess.Route.PAGE)
 def tertial_report(request: HttpRequest, year: int, number: int) -> HttpResponse:
     """The council's tertial report: the municipality first, then one page per area."""
     if not (1 <= number <= 3 and dt.MINYEAR < year <= dt.MAXYEAR):

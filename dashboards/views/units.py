@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 
 from measures import periods as P
 from measures.formatting import format_target, status_badge, value_text
-from measures.models import IndicatorValue
+from measures.health_data import health_data_view
+from measures.models import HealthDataAccess, IndicatorValue
 from org import access
 from org.access import indicators_required
 from org.models import OrgUnit
@@ -122,6 +123,7 @@ def _unit_content(request: HttpRequest, unit: OrgUnit, ranked_by: str) -> dict[s
 
 @indicators_required
 @require_GET
+@health_data_view(HealthDataAccess.Route.PAGE)
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One unit: every indicator with target, status, trend and projection; the children.
 
@@ -193,6 +195,7 @@ def correlation_text(result: WorkplaceCorrelation) -> str:
 
 @indicators_required
 @require_GET
+@health_data_view(HealthDataAccess.Route.PAGE)
 def sammenheng(request: HttpRequest) -> HttpResponse:
     """«Alt henger sammen»: full-time share against sick leave, one point per workplace."""
     periods, default = correlation_periods()

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from measures import health_data
 from measures import periods as P
+from measures.models import HealthDataAccess
 from org import access
 from org.access import hr_required, plans_required
 from org.models import OrgUnit
@@ -110,7 +112,7 @@ def _render_form(
     elif form is not None:
         form.indicators = indicators
     chosen_ids = set(report.prioritised_actions.values_list("pk", flat=True)) if report else set()
-    return render(
+    response = render(
         request,
         "plans/report_form.html",
         {
@@ -138,6 +140,9 @@ def _render_form(
         },
         status=status,
     )
+    if show_figures and status == 200:
+        health_data.record(request, HealthDataAccess.Route.PAGE, unit.code)
+    return health_data.no_store(response)
 
 
 @login_required

@@ -129,8 +129,8 @@ def test_a_cycle_made_behind_the_apps_back_is_a_clear_import_error_not_a_crash(d
     # Then it is refused, naming the cycle and what to do, and nothing is written
     assert not result.succeeded
     assert messages(result) == [
-        "orgunits.csv: parent_code: the stored unit tree has a cycle: A → B → A. Import "
-        "these units with their right parent_code."
+        "orgunits.csv: parent_code: det lagrede enhetstreet har en sirkel: A → B → A. "
+        "Importer disse enhetene med riktig parent_code."
     ]
     assert result.job.status == ImportJob.Status.FAILED
     assert sorted(OrgUnit.objects.values_list("code", "parent__code")) == before

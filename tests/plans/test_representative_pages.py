@@ -1,9 +1,9 @@
 """A representative (tillitsvalgt) sees plans, actions and the leader's comments, never a figure.
 
 The test follows every link a representative can reach from the home page and the
-unit's report (breadth first, GET only) and asserts that no page shows an indicator value: no value or
-withheld-value markup, no chart data, no percentage or other number with a decimal
-comma. The same walk as the leader finds figures, so the check can fail.
+unit's report (breadth first, GET only) and asserts that no page shows an indicator
+value: no value or withheld-value markup, no chart data, no percentage or other number
+with a decimal comma. The same walk as the leader finds figures, so the check can fail.
 """
 
 import re
@@ -95,3 +95,20 @@ def test_the_same_walk_as_the_leader_finds_the_figures(client, world):
     found = figures_on(pages)
     assert "/tertialrapporter/SH/2024/T2/" in found
     assert any(path.startswith("/dashboard/") for path in found)
+
+
+def test_every_page_with_figures_is_logged_and_never_stored(client, world):
+    from measures.models import HealthDataAccess
+
+    client.force_login(world["hr"])
+    HealthDataAccess.objects.all().delete()
+
+    pages = walk(client)
+
+    found = figures_on(pages)
+    assert len(found) > 10  # the dashboard, units, reports, the council report, …
+    logged = set(HealthDataAccess.objects.filter(username="hr-user").values_list("path", flat=True))
+    for path in found:
+        response = client.get(path)
+        assert "no-store" in response["Cache-Control"], path
+        assert path in logged, path

@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from measures import periods as P
 from measures.exports import write_csv, write_json, write_xlsx
+from measures.models import HealthDataAccess
 from measures.selectors import indicator_value_list
+from measures.services import health_data_access_record
 
 
 class Command(BaseCommand):
@@ -31,6 +33,13 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         output, fmt = options["output"], options["format"]
+        # Who ran it on the server is not known here; the log says what was exported.
+        health_data_access_record(
+            user=None,
+            route=HealthDataAccess.Route.COMMAND,
+            path=_command_line(options)[:500],
+            scope=str(options["unit"] or ""),
+        )
         if fmt == "xlsx":
             if not output:
                 raise CommandError("--format xlsx needs --output FILE.")
@@ -46,3 +55,15 @@ class Command(BaseCommand):
                 count = writer(values, self.stdout)
         if output:
             self.stderr.write(f"Wrote {count} rows to {output}.")
+
+
+def _command_line(options: dict) -> str:
+    """The export as a command line (what was asked for, for the access log)."""
+    words = ["export_indicators"]
+    for slug in options["indicator"] or ():
+        words += ["--indicator", slug]
+    flags = {"unit": "--unit", "granularity": "--granularity", "start": "--from", "end": "--to"}
+    for name, flag in flags.items():
+        if options.get(name):
+            words += [flag, str(options[name])]
+    return " ".join(words)
