@@ -20,8 +20,13 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The whole suite on the configured database (CI: PostgreSQL), then the engine's
+# exactness and privacy tests once more on SQLite, the embedded default.
+SQLITE_TESTS := tests/measures/test_engine.py tests/measures/test_engine_oracle.py \
+	tests/measures/test_spec_example.py tests/measures/test_attacker.py
 test: lint typecheck
 	$(VENV)/bin/pytest -n auto --dist worksteal
+	DATABASE_URL= $(VENV)/bin/pytest -n auto -p no:cacheprovider $(SQLITE_TESTS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

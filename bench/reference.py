@@ -6,8 +6,9 @@ An implementation of spec/indicators.md written apart from ``measures/engine`` (
 shares only the spec): it reads ``orgunits.csv``, ``employments.csv`` and
 ``absences.csv`` as the generator writes them (``,`` delimited, ISO dates, ``.``
 decimals) and computes, for **every** org unit over its subtree and every period of a
-recompute (each month from the first month with absence data to ``last_month``, and
-each tertial and year that overlaps them and has ended by ``complete_until``):
+recompute (each month from January of the first year with absence data to
+``last_month``, and each tertial and year that overlaps them and has ended by
+``complete_until``):
 
 - ``sick_leave_pct`` and its four splits (short/long, self/doctor-certified),
 - ``headcount``, ``fte``, ``full_time_share``, ``full_time_share_shift`` and
@@ -349,8 +350,9 @@ def compute(
 ) -> Reference:
     """Compute the reference figures from the CSV files in ``folder``.
 
-    The first period is the month of the earliest absence spell, as the app's default
-    recompute range; ``last_month`` is any day of the last month.
+    The first period is January of the earliest absence spell's year, as the app's
+    default recompute range (whole years: the complementary rule protects a year's
+    cells together); ``last_month`` is any day of the last month.
     """
     con = duckdb.connect(database)
     if threads:
@@ -361,7 +363,7 @@ def compute(
     first_day = con.execute("SELECT min(first_day) FROM spell").fetchone()[0]
     if first_day is None:
         raise ValueError(f"{folder}: no absence spells, so no recompute range")
-    periods = recompute_periods(first_day, last_month, complete_until)
+    periods = recompute_periods(first_day.replace(month=1, day=1), last_month, complete_until)
     _calendar_and_periods(con, periods)
     seconds["load"] = time.perf_counter() - began
     began = time.perf_counter()
@@ -457,6 +459,24 @@ def compare(
         FROM read_csv('{path}', header = true, all_varchar = true)
         WHERE slug IN ({", ".join(f"'{s}'" for s in SLUGS)})
         """
+    )
+    # A recompute covers whole years up to the last complete month of the app's clock,
+    # so after the base import the app also holds the months after the base's last
+    # one (computed from the base data, replaced after the delta): not compared.
+    last_end = max(p.end for p in reference.periods)
+    con.execute(
+        """
+        DELETE FROM app WHERE period NOT IN (SELECT label FROM period) AND CASE
+            WHEN length(period) = 7 AND substr(period, 6, 1) = 'T'
+                THEN make_date(CAST(substr(period, 1, 4) AS INT),
+                               CAST(substr(period, 7, 1) AS INT) * 4 - 3, 1)
+            WHEN length(period) = 7
+                THEN make_date(CAST(substr(period, 1, 4) AS INT),
+                               CAST(substr(period, 6, 2) AS INT), 1)
+            ELSE make_date(CAST(period AS INT), 1, 1)
+        END > ?
+        """,
+        [last_end],
     )
     con.execute("CREATE OR REPLACE TABLE compared_period AS SELECT label FROM period")
     if periods_ending_from is not None:
