@@ -482,11 +482,14 @@ def write_report() -> None:
         "value, numerator, denominator within 1e-9 relative, `n_persons` exactly, and "
         "suppression (fewer than 5 persons) exactly. *After the base import* checks the "
         "full recompute; *after the next month* checks the incremental recompute against "
-        "the full files.",
+        "the full files. A value the app withholds by the complementary rule (enough "
+        "persons, hidden so that no subtraction reveals a small group) agrees when its "
+        "`n_persons` does; *complementary* counts them, as a share of the suppressible "
+        "values the primary rule alone would publish.",
         "",
         "| size | after | values compared | agree | missing in the app | not in the "
-        "reference | differ | largest relative difference |",
-        "|---|---|---|---|---|---|---|---|",
+        "reference | differ | largest relative difference | complementary |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     problems = []
     for result in results:
@@ -502,7 +505,8 @@ def write_report() -> None:
             lines.append(
                 f"| {_size(result)} | {after} | {c['compared']:,} | {c['matching']:,} | "
                 f"{c['missing_in_app']:,} | {c['missing_in_reference']:,} | "
-                f"{c['mismatched']:,} | {c['max_relative_difference']:.1e} |"
+                f"{c['mismatched']:,} | {c['max_relative_difference']:.1e} | "
+                f"{_complementary(c)} |"
             )
             if not c["ok"]:
                 problems.append((result, after, c))
@@ -559,6 +563,15 @@ def write_report() -> None:
         "",
     ]
     RESULTS_FILE.write_text("\n".join(lines))
+
+
+def _complementary(comparison: dict) -> str:
+    """``27,219 (11.5 %)``; «–» for results from before the complementary rule."""
+    if "complementary" not in comparison:
+        return "–"
+    published = comparison.get("published_suppressible") or 0
+    share = f" ({100 * comparison['complementary'] / published:.1f} %)" if published else ""
+    return f"{comparison['complementary']:,}{share}"
 
 
 if __name__ == "__main__":
