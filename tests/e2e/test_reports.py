@@ -60,3 +60,29 @@ def test_a_leader_submits_and_hr_sees_the_unit_covered(
     expect(coverage.get_by_role("row", name=re.compile("Skolen"))).to_contain_text("Ikke påbegynt")
     assert_accessible(hr)
     hr.context.close()
+
+
+def test_a_representative_reads_the_report_without_figures_and_hr_reads_the_access_log(
+    browser, live_server, people, django_user_model, assert_accessible, tmp_path
+):
+    user_with_role(django_user_model, "rep", roles.REPRESENTATIVE, people["SH"])
+    rep = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
+    log_in(rep, "rep")
+    rep.goto("/tertialrapporter/SH/2024/T2/")
+    expect(rep.get_by_text("Tallene vises for ledere og HR.").first).to_be_visible()
+    expect(rep.locator(".cell-value")).to_have_count(0)
+    assert_accessible(rep)
+    rep.screenshot(path=str(tmp_path / "representative-report.png"), full_page=True)
+
+    hr = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
+    log_in(hr, "hr-user")
+    hr.goto("/units/SH1/")
+    expect(hr.get_by_text("Skjult (under 5 personer)").first).to_be_visible()
+    hr.goto("/indicators/")
+    hr.get_by_role("link", name="Tilgangslogg for helsedata").click()
+    expect(hr.get_by_role("heading", level=1)).to_have_text("Tilgangslogg for helsedata")
+    expect(hr.get_by_role("cell", name="/units/SH1/")).to_be_visible()
+    assert_accessible(hr)
+    hr.set_viewport_size({"width": 390, "height": 844})
+    assert hr.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    hr.screenshot(path=str(tmp_path / "access-log.png"), full_page=True)
