@@ -313,7 +313,10 @@ def protect(
                         persons.get((kid, label), 0) for kid in kids
                     )
                 members = [table.index[(kid, label, False)] for kid in kids]
-                if staff:
+                # An own staff without persons is nothing, except where the persons are
+                # those at the period's start (turnover): persons who came during the
+                # period may still leave in it, so its exits are unknown, not 0.
+                if staff or pattern.persons == "start":
                     members.append(table.cell(unit_id, label, True, staff))
                 table.law(table.index[(unit_id, label, False)], members, True)
         cover = pattern.persons == "union"

@@ -212,6 +212,7 @@ def municipalities(draw):
 @pytest.mark.django_db
 @settings(
     max_examples=30,
+    derandomize=True,  # reproducible in CI; see the closing note on turnover
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -220,5 +221,21 @@ def test_random_municipalities_reveal_no_small_group(data, threshold_five):
     units, emps, spells = data
 
     leaks = leaks_of(units, emps, spells)
+
+    assert not leaks, "\n".join(map(str, leaks[:20]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_joining_the_parents_own_staff_mid_tertial_stays_hidden(threshold_five):
+    # Found by hypothesis: P-K-0 works in U0 until K's own staff gets her in March.
+    # K's own staff has nobody at the tertial's start, but turnover counts exits of
+    # everyone, so K minus U0 over the tertial is about her alone.
+    units = [Unit("K", None, False), Unit("U0", "K", False)]
+    born = D(1958, 3, 1)
+    emps = [Emp("K-0", "P-K-0", born, "K", 50, D(2024, 3, 1), None)]
+    emps += [Emp(f"U0-{i}", f"P-U0-{i}", born, "U0", 50, D(2020, 1, 1), None) for i in range(5)]
+    emps += [Emp("X-1", "P-K-0", born, "U0", 20, D(2021, 1, 1), None)]
+
+    leaks = leaks_of(units, emps, [])
 
     assert not leaks, "\n".join(map(str, leaks[:20]))
