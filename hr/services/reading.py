@@ -186,7 +186,7 @@ def read_one_table(source: ImportSource, *, kind: str) -> tuple[Table | None, li
     tables = [
         (title, table)
         for title, table in _workbook_tables(source, result, kind_of=lambda _title: kind)
-        if table is not None and table.rows
+        if table is not None
     ]
     if result.errors:
         return None, result.errors
@@ -440,8 +440,8 @@ def _workbook_tables(
     """Each sheet of a workbook as (title, table); the table is None for an empty sheet.
 
     ``kind_of(title)`` names the table a sheet holds (None: a sheet that should not be
-    there, yielded with kind ""). An empty sheet of a kind, or one whose reading ends
-    with a problem (too many rows …), is reported and its kind marked broken. A
+    there, yielded with kind ""). An empty sheet of a batch kind, or one whose reading
+    ends with a problem (too many rows …), is reported and its kind marked broken. A
     workbook that cannot be opened or read at all is one file-level problem, and
     every kind is marked broken (no reference can be checked against it).
     """
@@ -535,7 +535,7 @@ def _sheets(
             except _FileProblem as problem:
                 _file_error(result, sheet_name, problem.reason, line=problem.line, kind=kind)
                 continue
-            if table is None and kind:
+            if table is None and kind in KINDS:
                 _file_error(
                     result,
                     sheet_name,
