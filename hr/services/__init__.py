@@ -226,9 +226,12 @@ def _row_counts(batch: Batch, broken: set[str]) -> dict[str, dict[str, int]]:
 def _stored_errors(errors: list[ImportIssue], *, unlisted: int = 0) -> list[dict]:
     """The first ``MAX_STORED_ERRORS`` problems, and how many more there are."""
     stored = [error.as_dict() for error in errors[:MAX_STORED_ERRORS]]
-    more = max(len(errors) - MAX_STORED_ERRORS, 0) + unlisted
-    if more:
+    if len(errors) > MAX_STORED_ERRORS:
+        more = len(errors) - MAX_STORED_ERRORS + unlisted
         stored.append(_issue_dict(_("… and %(count)d more errors.") % {"count": more}))
+    elif unlisted:
+        # As the command says it.
+        stored.append(_issue_dict(_unlisted_reason(unlisted)))
     return stored
 
 

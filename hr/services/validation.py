@@ -220,6 +220,7 @@ class UnitRecord(Record):
     parent_code: str = ""  # empty: the root
     level: str | None = None
     shift_based: bool | None = None
+    parent_invalid: bool = False
 
     @property
     def key(self) -> str | None:
@@ -546,7 +547,10 @@ def _parse_unit(table: Table, raw: RawRow, budget: ErrorBudget) -> UnitRecord:
     cells = _Cells(record)
     record.code = cells.unit_code("code", required=True)
     record.name = cells.text("name", required=True, max_length=200)
-    record.parent_code = cells.unit_code("parent_code", required=False) or ""
+    parent_code = cells.unit_code("parent_code", required=False)
+    record.parent_code = parent_code or ""
+    # A bad parent_code is not "no parent": the row must not count as a root.
+    record.parent_invalid = parent_code is None
     record.level = cells.choice("level", LEVELS, required=True)
     record.shift_based = cells.boolean("shift_based")
     if record.code and record.parent_code == record.code:
@@ -709,7 +713,7 @@ def _missing(kind: str, key: str, batch_records: Mapping[str, Record]) -> str:
 
 
 def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], bool]) -> None:
-    units = [record for record in batch.units if live(record)]
+    units = [record for record in batch.units if live(record) and not record.parent_invalid]
     if not units:
         return
     by_code = {record.code: record for record in units if record.code}
