@@ -574,6 +574,8 @@ def _sheet_records(sheet: Any) -> Iterator[tuple[int, list[str]]]:
                 _("the sheet has rows beyond row %(max)s, which a workbook cannot hold.")
                 % {"max": number_format(EXCEL_MAX_ROWS, force_grouping=True)}
             )
+        if not row:
+            continue  # a row that is not there (openpyxl fills the gaps)
         if len(row) > MAX_COLUMNS:
             raise _FileProblem(_too_many_columns(len(row)), line=number)
         yield number, [_cell_text(cell) for cell in row]
