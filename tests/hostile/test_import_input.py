@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 import hr.services as hr_services
@@ -752,3 +753,57 @@ def test_the_date_bound_moves_with_the_import_date(monkeypatch):
     monkeypatch.setattr(validation.timezone, "localdate", lambda: dt.date(2024, 2, 29))
 
     assert last_event_date() == dt.date(2026, 2, 28)
+
+
+# --- Units stored with an odd code ---------------------------------------------------------
+
+ODD_CODES = ["HV/SH", "S H?#%&=+", "..", "Øst/1.2"]
+
+
+@pytest.mark.parametrize("odd", ODD_CODES)
+def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user_model, odd):
+    """Codes stored before the unit-code rule (or by hand) may hold "/" and worse: every
+    page that links to or shows such a unit answers 200 with the unit's own URL."""
+    from django.urls import reverse
+
+    from goals.services import strategies_load_seeded
+    from measures.services import indicators_load_seeded
+    from tests.conftest import clear_page_cache
+    from tests.dashboards.dashboard_data import build_municipality
+    from tests.plans.report_helpers import plan_with_action
+
+    strategies_load_seeded()
+    units = build_municipality()
+    indicators_load_seeded()
+    plan_with_action(units["SH"], 2024)
+    OrgUnit.objects.filter(pk=units["SH"].pk).update(code=odd)
+    clear_page_cache()
+    client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
+    unit_url = reverse("dashboards:unit-detail", args=[odd])
+    rows_url = reverse("dashboards:dashboard-rows", args=[odd])
+    plan_url = reverse("plans:plan-detail", args=[odd, 2024])
+    report_url = reverse("plans:tertial-report-edit", args=[odd, 2024, 2])
+    assert unit_url.startswith("/units/") and "?" not in unit_url and "#" not in unit_url
+
+    pages = {
+        "/dashboard/": None,
+        "/dashboard/rows/HV/": rows_url,
+        rows_url: "/units/SH1/",
+        unit_url: odd,
+        "/units/HV/": unit_url,
+        "/units/SH1/": unit_url,
+        "/dashboard/sammenheng/": None,
+        "/dashboard/export.csv": None,
+        "/plans/": reverse("plans:plan-detail", args=[odd, timezone.localdate().year]),
+        plan_url: reverse("plans:action-create", args=[odd, 2024]),
+        reverse("plans:action-create", args=[odd, 2024]): plan_url,
+        reverse("plans:history", args=[odd, 2024]): plan_url,
+        "/tertialrapporter/?year=2024&tertial=2": None,
+        "/tertialrapporter/mangler/?year=2024&tertial=2": None,
+        report_url: reverse("plans:tertial-report-submit", args=[odd, 2024, 2]),
+    }
+    for path, link in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        if link is not None:
+            assert html.escape(link) in response.content.decode(), (path, link)
