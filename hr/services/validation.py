@@ -769,7 +769,7 @@ def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], 
             )
 
 
-def _cycle_path(cycle: list[str]) -> str:
+def _cycle_path(cycle: Sequence[str]) -> str:
     """``A → B → A``; a long cycle by its first units and its length."""
     if len(cycle) <= LISTED_IN_MESSAGE:
         return " → ".join([*cycle, cycle[0]])

@@ -817,3 +817,29 @@ def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user
         assert response.status_code == 200, path
         if link is not None:
             assert html.escape(link) in response.content.decode(), (path, link)
+
+
+def test_a_long_cycle_and_many_roots_give_messages_of_bounded_length(db):
+    """Like the duplicates: a message that lists every member of a cycle (or every root)
+    on every row grows with the square of the rows."""
+    cycle = [f"C{i},Sirkel {i},C{(i + 1) % 3000},avdeling,nei" for i in range(3000)]
+    roots = [f"R{i},Rot {i},,kommune,nei" for i in range(3000)]
+
+    result = hr_services.hr_import(
+        sources=[hr_services.ImportSource("orgunits.csv", files.units_csv(*cycle, *roots))],
+        user=None,
+        source="command",
+    )
+
+    messages = [str(error) for error in result.errors]
+    assert len(messages) == 6000
+    assert max(len(message) for message in messages) < 300
+    assert messages[0] == (
+        "orgunits.csv:2: parent_code: enhetstreet ville fått en sirkel: C0 → C1 → C2 → C3 → "
+        "C4 → C5 → C6 → C7 → C8 → C9 → … (3\xa0000 enheter) → C0."
+    )
+    assert messages[3000].startswith(
+        "orgunits.csv:3002: parent_code: mer enn én toppenhet (uten parent_code): R0, R1, "
+    )
+    assert "og 2\xa0990 til" in messages[3000]
+    assert not OrgUnit.objects.exists()

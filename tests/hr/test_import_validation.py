@@ -281,7 +281,8 @@ def test_a_duplicate_id_is_listed_once_and_every_occurrence_is_rejected(example)
             "employments.csv",
             4,
             [
-                "employments.csv:4: employment_id: E9 appears more than once in this file: see line 2."
+                "employments.csv:4: employment_id: E9 appears more than once in this file: "
+                "see line 2."
             ],
         ),
         (
