@@ -9,7 +9,6 @@ app_name = "plans"
 # Action plans and their actions.
 urlpatterns = [
     path("plans/", actions.plan_list, name="plan-list"),
-    path("plans/<unitcode:unit_code>/<int:year>/", actions.plan_detail, name="plan-detail"),
     path(
         "plans/<unitcode:unit_code>/<int:year>/actions/new/",
         actions.action_create,
@@ -27,6 +26,9 @@ urlpatterns = [
     ),
     path("plans/<unitcode:unit_code>/<int:year>/copy/", actions.plan_copy, name="plan-copy"),
     path("plans/<unitcode:unit_code>/<int:year>/history/", actions.history, name="history"),
+    # Last: a unit code may hold "/" (<unitcode:…>), so ".../2024/actions/5/" would also
+    # read as the plan of unit "…/2024/actions" in year 5.
+    path("plans/<unitcode:unit_code>/<int:year>/", actions.plan_detail, name="plan-detail"),
 ]
 
 # Tertial reports.

@@ -66,6 +66,14 @@ def control_character_name(text: str) -> str | None:
     return f"U+{ord(match.group()):04X}" if match else None
 
 
+def control_character_problem(character: str) -> str:
+    """The problem of a value with the control character ``character`` (``U+0000``)."""
+    return _(
+        "contains the control character %(character)s: text must not contain control "
+        "characters (tab excepted)."
+    ) % {"character": character}
+
+
 def without_control_characters(text: str) -> str:
     """``text`` with each control character shown as ``U+XXXX`` (for messages)."""
     return CONTROL_CHARACTERS.sub(lambda m: f"U+{ord(m.group()):04X}", text)
@@ -182,7 +190,9 @@ def read_one_table(source: ImportSource, *, kind: str) -> tuple[Table | None, li
     """
     result = ReadResult()
     if Path(source.name).suffix.lower() != ".xlsx":
-        return _read_csv(kind, source, result), result.errors
+        table = _read_csv(kind, source, result)
+        _refuse_control_characters(table)
+        return table, result.errors
     tables = [
         (title, table)
         for title, table in _workbook_tables(source, result, kind_of=lambda _title: kind)
@@ -201,7 +211,21 @@ def read_one_table(source: ImportSource, *, kind: str) -> tuple[Table | None, li
     if not tables:
         _file_error(result, source.name, _("the file is empty: a header row is required."))
         return None, result.errors
-    return tables[0][1], result.errors
+    table = tables[0][1]
+    _refuse_control_characters(table)
+    return table, result.errors
+
+
+def _refuse_control_characters(table: Table | None) -> None:
+    """A problem on each row for each value with a control character, and the character
+    replaced by U+FFFD, so that no caller looks such a value up (PostgreSQL refuses NUL)."""
+    if table is None:
+        return
+    for row in table.rows:
+        for column, value in row.values.items():
+            if control := control_character_name(value):
+                row.problems.append((column, control_character_problem(control)))
+                row.values[column] = CONTROL_CHARACTERS.sub("\ufffd", value)
 
 
 def _open(source: ImportSource) -> IO[bytes]:

@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 from org.models import OrgUnit
 
 from ..models import AbsenceSpell, Employment
-from .reading import KINDS, ImportIssue, RawRow, ReadResult, Table, control_character_name
+from .reading import (
+    KINDS,
+    ImportIssue,
+    RawRow,
+    ReadResult,
+    Table,
+    control_character_name,
+    control_character_problem,
+)
 from .stored import StoredAbsence, StoredEmployment, StoredState
 
 # Required and optional columns per file (spec/hr-import.md, "Files").
@@ -385,14 +393,7 @@ class _Cells:
         """The cell's text; None (and a problem) when it has a control character."""
         value = self.values.get(column, "")
         if control := control_character_name(value):
-            self.record.reject(
-                column,
-                _(
-                    "contains the control character %(character)s: text must not contain "
-                    "control characters (tab excepted)."
-                )
-                % {"character": control},
-            )
+            self.record.reject(column, control_character_problem(control))
             return None
         return value
 

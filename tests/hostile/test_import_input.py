@@ -774,7 +774,9 @@ ODD_CODES = ["HV/SH", "S H?#%&=+", "..", "Øst/1.2"]
 def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user_model, odd):
     """Codes stored before the unit-code rule (or by hand) may hold "/" and worse: every
     page that links to or shows such a unit answers 200 with the unit's own URL."""
-    from django.urls import reverse
+    from urllib.parse import unquote
+
+    from django.urls import resolve, reverse
 
     from goals.services import strategies_load_seeded
     from measures.services import indicators_load_seeded
@@ -785,7 +787,7 @@ def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user
     strategies_load_seeded()
     units = build_municipality()
     indicators_load_seeded()
-    plan_with_action(units["SH"], 2024)
+    action = plan_with_action(units["SH"], 2024)
     OrgUnit.objects.filter(pk=units["SH"].pk).update(code=odd)
     clear_page_cache()
     client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
@@ -812,6 +814,24 @@ def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user
         "/tertialrapporter/mangler/?year=2024&tertial=2": None,
         report_url: reverse("plans:tertial-report-submit", args=[odd, 2024, 2]),
     }
+    pages[reverse("plans:action-edit", args=[odd, 2024, action.pk])] = plan_url
+    pages[reverse("plans:action-delete", args=[odd, 2024, action.pk])] = plan_url
+    # Each URL resolves back to its own view, whatever "/" the code holds.
+    for name, args in [
+        ("plans:plan-detail", [odd, 2024]),
+        ("plans:action-create", [odd, 2024]),
+        ("plans:action-edit", [odd, 2024, action.pk]),
+        ("plans:action-delete", [odd, 2024, action.pk]),
+        ("plans:plan-copy", [odd, 2024]),
+        ("plans:history", [odd, 2024]),
+        ("plans:tertial-report-edit", [odd, 2024, 2]),
+        ("plans:tertial-report-submit", [odd, 2024, 2]),
+        ("plans:tertial-report-reopen", [odd, 2024, 2]),
+        ("dashboards:unit-detail", [odd]),
+        ("dashboards:dashboard-rows", [odd]),
+    ]:
+        match = resolve(unquote(reverse(name, args=args)))
+        assert (match.view_name, list(match.kwargs.values())) == (name, args), name
     for path, link in pages.items():
         response = client.get(path)
         assert response.status_code == 200, path
@@ -843,3 +863,25 @@ def test_a_long_cycle_and_many_roots_give_messages_of_bounded_length(db):
     )
     assert "og 2\xa0990 til" in messages[3000]
     assert not OrgUnit.objects.exists()
+
+
+def test_a_nul_in_a_file_of_reported_values_is_a_row_error_not_a_500(db):
+    """The reported-values import reads with the same reader: a NUL (which PostgreSQL
+    refuses in a query) is refused on its row, and nothing is looked up with it."""
+    from measures.models import IndicatorValue
+    from measures.services import reported_values_import
+
+    import_example()
+    body = b"indicator,unit,period,value\ntifaktor_autonomi,S\x00K,2025,4\n"
+
+    result = reported_values_import(
+        source=hr_services.ImportSource(name="verdier.csv", content=body), by=None
+    )
+
+    messages = [str(error) for error in result.errors]
+    assert messages[0] == (
+        "verdier.csv:2: unit: inneholder kontrolltegnet U+0000: tekst kan ikke inneholde "
+        "kontrolltegn (unntatt tabulator)."
+    )
+    assert all("\x00" not in message for message in messages)
+    assert not IndicatorValue.objects.exists()
