@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from goals.models import Goal, SubMeasure
 from hr.services.reading import ImportIssue, ImportSource, RawRow, Table, read_one_table
-from hr.services.validation import parse_decimal
+from hr.services.validation import listed, parse_decimal
 from org import access
 from org.models import OrgUnit
 from strategi.db import history_user_set, upsert_changed
@@ -599,7 +599,8 @@ def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[Report
                 "indicator": slug,
                 "unit": code,
                 "period": label,
-                "lines": ", ".join(map(str, lines)),
+                # Capped: every duplicate row names the lines (linear, not quadratic).
+                "lines": listed(lines),
             }
             for line in lines:
                 problems[line].append(ImportIssue(table.name, line, "period", reason))

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import strategi.converters  # noqa: F401 - registers <unitcode:…>
+
 from .views import actions, reports
 
 app_name = "plans"
@@ -7,24 +9,26 @@ app_name = "plans"
 # Action plans and their actions.
 urlpatterns = [
     path("plans/", actions.plan_list, name="plan-list"),
-    path("plans/<str:unit_code>/<int:year>/", actions.plan_detail, name="plan-detail"),
     path(
-        "plans/<str:unit_code>/<int:year>/actions/new/",
+        "plans/<unitcode:unit_code>/<int:year>/actions/new/",
         actions.action_create,
         name="action-create",
     ),
     path(
-        "plans/<str:unit_code>/<int:year>/actions/<int:pk>/",
+        "plans/<unitcode:unit_code>/<int:year>/actions/<int:pk>/",
         actions.action_edit,
         name="action-edit",
     ),
     path(
-        "plans/<str:unit_code>/<int:year>/actions/<int:pk>/delete/",
+        "plans/<unitcode:unit_code>/<int:year>/actions/<int:pk>/delete/",
         actions.action_delete,
         name="action-delete",
     ),
-    path("plans/<str:unit_code>/<int:year>/copy/", actions.plan_copy, name="plan-copy"),
-    path("plans/<str:unit_code>/<int:year>/history/", actions.history, name="history"),
+    path("plans/<unitcode:unit_code>/<int:year>/copy/", actions.plan_copy, name="plan-copy"),
+    path("plans/<unitcode:unit_code>/<int:year>/history/", actions.history, name="history"),
+    # Last: a unit code may hold "/" (<unitcode:…>), so ".../2024/actions/5/" would also
+    # read as the plan of unit "…/2024/actions" in year 5.
+    path("plans/<unitcode:unit_code>/<int:year>/", actions.plan_detail, name="plan-detail"),
 ]
 
 # Tertial reports.
@@ -32,17 +36,17 @@ urlpatterns += [
     path("tertialrapporter/", reports.report_list, name="tertial-report-list"),
     path("tertialrapporter/mangler/", reports.missing_reports, name="missing-reports"),
     path(
-        "tertialrapporter/<str:unit_code>/<int:year>/T<int:tertial>/",
+        "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/",
         reports.report_edit,
         name="tertial-report-edit",
     ),
     path(
-        "tertialrapporter/<str:unit_code>/<int:year>/T<int:tertial>/send/",
+        "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/send/",
         reports.report_submit,
         name="tertial-report-submit",
     ),
     path(
-        "tertialrapporter/<str:unit_code>/<int:year>/T<int:tertial>/gjenapne/",
+        "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/gjenapne/",
         reports.report_reopen,
         name="tertial-report-reopen",
     ),

@@ -190,6 +190,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The largest browser upload (all files together) in MB; larger batches are imported
 # on the server with `manage.py import_hr`.
 HR_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("HR_IMPORT_MAX_UPLOAD_MB", "50"))
+# Limits that keep an import's memory bounded by what a file really holds (hr/services/
+# reading.py): data rows per file (the national benchmark has 3.8 million absences in
+# one file), the size of an XLSX workbook unpacked (Excel's own limit of 1,048,576 rows
+# a sheet fills some 300 MB), and the problems an import lists (the rest are counted).
+HR_IMPORT_MAX_ROWS = int(os.environ.get("HR_IMPORT_MAX_ROWS", "10000000"))
+HR_IMPORT_MAX_XLSX_MB = int(os.environ.get("HR_IMPORT_MAX_XLSX_MB", "1024"))
+HR_IMPORT_MAX_ERRORS = int(os.environ.get("HR_IMPORT_MAX_ERRORS", "10000"))
 
 # --- REST API (api app) --------------------------------------------------------------
 # https://www.django-rest-framework.org/api-guide/settings/

@@ -19,10 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from strategi.celery import enqueue_on_commit
 from strategi.db import advisory_xact_lock
@@ -68,7 +71,8 @@ class RejectedRow:
 @dataclass
 class ImportResult:
     job: ImportJob
-    # Every problem, file-level ones first, then per file in line order.
+    # Every problem listed, file-level ones first, then per file in line order; when
+    # more were found than HR_IMPORT_MAX_ERRORS, the last one says how many more.
     errors: list[ImportIssue]
     # Per file name: {"rows": n, "created": n, "updated": n, "unchanged": n, "rejected": n}
     counts: dict[str, dict[str, int]]
@@ -99,6 +103,10 @@ def hr_import(
 
     ``job`` is an already recorded (queued) job to run, e.g. an API upload run by a
     worker; without it a new job is recorded.
+
+    An unexpected error (a bug, a lost database) rolls the import back, is logged with
+    its traceback and ends the job as failed with a message that says so: the caller
+    gets a failed result, never the exception (a file must never cause a 500).
     """
     if source not in ImportJob.Source.values:
         raise ValueError(f"Unknown import source {source!r}.")
@@ -112,11 +120,26 @@ def hr_import(
     try:
         return _run(job, sources=sources, user=user, skip_invalid=skip_invalid)
     except Exception:
+        logger.exception("HR import job %s stopped with an internal error.", job.pk)
+        reason = str(INTERNAL_ERROR_API if source == ImportJob.Source.API else INTERNAL_ERROR)
         job.status = ImportJob.Status.FAILED
-        job.errors = [_issue_dict(_("The import stopped with an internal error."))]
+        job.errors = [_issue_dict(reason)]
+        job.first_month_touched = None
         job.finished_at = timezone.now()
-        job.save(update_fields=["status", "errors", "finished_at"])
-        raise
+        job.save(update_fields=["status", "errors", "first_month_touched", "finished_at"])
+        issue = ImportIssue(file="", line=None, column="", reason=reason)
+        return ImportResult(job=job, errors=[issue], counts=job.counts, rejected=[])
+
+
+INTERNAL_ERROR = gettext_lazy(
+    "The import stopped with an internal error: nothing was imported. Try again; if it "
+    "happens again, tell the administrator (the error is in the server's log)."
+)
+INTERNAL_ERROR_API = gettext_lazy(
+    "The import stopped with an internal error: nothing was imported, and the uploaded "
+    "files were deleted. Send the files again; if it happens again, tell the "
+    "administrator (the error is in the server's log)."
+)
 
 
 def _run(
@@ -143,7 +166,9 @@ def _run(
         )
         check_batch(batch, stored, skip_invalid=skip_invalid, broken=read.broken)
         errors = read.errors + batch.errors()
-        refused = bool(read.errors or batch.problems) or (bool(errors) and not skip_invalid)
+        refused = bool(read.errors or batch.problems) or (
+            bool(errors or batch.unlisted) and not skip_invalid
+        )
         counts = _row_counts(batch, read.broken)
         if refused:
             job.status = ImportJob.Status.FAILED
@@ -156,12 +181,24 @@ def _run(
             job.first_month_touched = outcome.first_month_touched
             job.status = ImportJob.Status.SUCCEEDED
         job.counts = counts
-        job.errors = _stored_errors(errors)
+        job.errors = _stored_errors(errors, unlisted=batch.unlisted)
         job.finished_at = timezone.now()
         job.save()
         if job.first_month_touched is not None:
             hr_data_changed.send(sender=ImportJob, job=job)
+    if batch.unlisted:
+        errors.append(ImportIssue("", None, "", _unlisted_reason(batch.unlisted)))
     return ImportResult(job=job, errors=errors, counts=counts, rejected=_rejected(batch))
+
+
+def _unlisted_reason(count: int) -> str:
+    return _(
+        "… and %(count)s more problems that are not listed: an import lists at most "
+        "%(max)s (HR_IMPORT_MAX_ERRORS). Correct these and import again to see the rest."
+    ) % {
+        "count": number_format(count, force_grouping=True),
+        "max": number_format(settings.HR_IMPORT_MAX_ERRORS, force_grouping=True),
+    }
 
 
 def _row_counts(batch: Batch, broken: set[str]) -> dict[str, dict[str, int]]:
@@ -186,11 +223,15 @@ def _row_counts(batch: Batch, broken: set[str]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _stored_errors(errors: list[ImportIssue]) -> list[dict]:
+def _stored_errors(errors: list[ImportIssue], *, unlisted: int = 0) -> list[dict]:
+    """The first ``MAX_STORED_ERRORS`` problems, and how many more there are."""
     stored = [error.as_dict() for error in errors[:MAX_STORED_ERRORS]]
     if len(errors) > MAX_STORED_ERRORS:
-        more = len(errors) - MAX_STORED_ERRORS
+        more = len(errors) - MAX_STORED_ERRORS + unlisted
         stored.append(_issue_dict(_("… and %(count)d more errors.") % {"count": more}))
+    elif unlisted:
+        # As the command says it.
+        stored.append(_issue_dict(_unlisted_reason(unlisted)))
     return stored
 
 
@@ -200,11 +241,24 @@ def _issue_dict(reason: str) -> dict[str, Any]:
 
 
 def _rejected(batch: Batch) -> list[RejectedRow]:
-    return [
-        RejectedRow(file=r.table.name, line=r.line, values=r.raw.values, errors=r.errors)
-        for r in batch.records()
-        if not r.ok
-    ]
+    rows = []
+    for record in batch.records():
+        if record.ok:
+            continue
+        reasons = record.errors + record.notes
+        if not reasons:
+            # Its problems were past HR_IMPORT_MAX_ERRORS: counted, not kept.
+            reasons = [ImportIssue(record.table.name, record.line, "", _unlisted_row())]
+        rows.append(
+            RejectedRow(
+                file=record.table.name, line=record.line, values=record.raw.values, errors=reasons
+            )
+        )
+    return rows
+
+
+def _unlisted_row() -> str:
+    return _("the row is invalid; its problems are not listed (HR_IMPORT_MAX_ERRORS).")
 
 
 def rejects_write_csv(*, result: ImportResult, handle: TextIO) -> int:
@@ -280,16 +334,23 @@ def import_job_run_queued(*, job_id: int) -> ImportJob | None:
     if not claimed:
         return None
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    sources = [
-        ImportSource(name=upload.name, content=bytes(upload.content))
-        for upload in job.uploads.all()
-    ]
-    result = hr_import(
-        sources=sources, user=job.user, source=job.source, skip_invalid=job.skip_invalid, job=job
-    )
-    # The rows are in the database now; the uploaded files (health data) are not kept.
-    job.uploads.all().delete()
-    return result.job
+    try:
+        sources = [
+            ImportSource(name=upload.name, content=bytes(upload.content))
+            for upload in job.uploads.all()
+        ]
+        return hr_import(
+            sources=sources,
+            user=job.user,
+            source=job.source,
+            skip_invalid=job.skip_invalid,
+            job=job,
+        ).job
+    finally:
+        # The uploaded files are health data: they are not kept, whatever the outcome
+        # (imported, refused, or stopped by an error, which hr_import records). Only a
+        # worker that dies mid-import leaves them, for the redelivered message.
+        ImportJobFile.objects.filter(job_id=job_id).delete()
 
 
 def import_job_recompute_pending_set(*, job: ImportJob) -> None:

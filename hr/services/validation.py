@@ -7,17 +7,28 @@ invalid rows are skipped, exactly the bad rows are left out.
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from org.models import OrgUnit
 
 from ..models import AbsenceSpell, Employment
-from .reading import KINDS, ImportIssue, RawRow, ReadResult, Table
+from .reading import (
+    KINDS,
+    ImportIssue,
+    RawRow,
+    ReadResult,
+    Table,
+    control_character_name,
+    control_character_problem,
+)
 from .stored import StoredAbsence, StoredEmployment, StoredState
 
 # Required and optional columns per file (spec/hr-import.md, "Files").
@@ -62,6 +73,63 @@ BOOLEANS = {"ja": True, "nei": False, "true": True, "false": False, "1": True, "
 
 _NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _DECIMAL = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# Unit codes (spec/hr-import.md, "Parsing rules"): letters of any alphabet (æ, ø, å,
+# Sami letters …), the digits 0-9, "-", "_" and "."; at least one letter or digit, so
+# that a code is never "." or ".." (a path segment a browser would resolve away).
+# Every page's URL holds a code percent-encoded, so these are safe in any URL.
+_UNIT_CODE = re.compile(r"(?:[^\W\d_]|[0-9_.-])*(?:[^\W\d_]|[0-9])(?:[^\W\d_]|[0-9_.-])*")
+UNIT_CODE_COLUMNS = ("code", "parent_code", "unit_code")
+
+# Plausible dates (spec/hr-import.md, "Parsing rules"): events from this day to this
+# many years after the import; ages at an employment's start in this range.
+FIRST_EVENT_DATE = date(1950, 1, 1)
+EVENT_YEARS_AHEAD = 2
+AGE_AT_START = (14, 80)
+# The longest list of lines or units one message names (the rest are counted).
+LISTED_IN_MESSAGE = 10
+
+
+def last_event_date(today: date | None = None) -> date:
+    """The latest plausible event date: two years after ``today`` (the import's date)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + EVENT_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + EVENT_YEARS_AHEAD, day=28)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Full years from ``birth_date`` to ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def listed(items: Sequence[object], *, separator: str = ", ") -> str:
+    """The first ``LISTED_IN_MESSAGE`` items joined, and how many more there are."""
+    shown = separator.join(str(item) for item in items[:LISTED_IN_MESSAGE])
+    more = len(items) - LISTED_IN_MESSAGE
+    if more <= 0:
+        return shown
+    return _("%(shown)s and %(count)s more") % {
+        "shown": shown,
+        "count": number_format(more, force_grouping=True),
+    }
+
+
+class ErrorBudget:
+    """How many problems an import keeps to list (``HR_IMPORT_MAX_ERRORS``); the rest are
+    counted. Keeps the memory and the text of a batch of bad rows bounded."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = int(settings.HR_IMPORT_MAX_ERRORS) if limit is None else limit
+        self.kept = 0
+        self.dropped = 0
+
+    def take(self) -> bool:
+        if self.kept < self.limit:
+            self.kept += 1
+            return True
+        self.dropped += 1
+        return False
 
 
 @dataclass(eq=False)
@@ -70,7 +138,13 @@ class Record:
 
     table: Table
     raw: RawRow
+    budget: ErrorBudget
+    # The problems listed for this row (as many as the budget keeps).
     errors: list[ImportIssue] = field(default_factory=list)
+    # Problems that are listed once on another row (a duplicate id), kept as the
+    # reason of a rejected row.
+    notes: list[ImportIssue] = field(default_factory=list)
+    rejected: bool = False
 
     @property
     def line(self) -> int:
@@ -78,7 +152,7 @@ class Record:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.rejected
 
     @property
     def where(self) -> str:
@@ -88,8 +162,14 @@ class Record:
     def key(self) -> str | None:
         raise NotImplementedError
 
-    def reject(self, column: str, reason: str) -> None:
-        self.errors.append(ImportIssue(self.table.name, self.line, column, reason))
+    def reject(self, column: str, reason: str, *, listed: bool = True) -> None:
+        """Record a problem of this row; ``listed=False``: it is listed on another row."""
+        self.rejected = True
+        issue = ImportIssue(self.table.name, self.line, column, reason)
+        if not listed:
+            self.notes.append(issue)
+        elif self.budget.take():
+            self.errors.append(issue)
 
 
 T = TypeVar("T")
@@ -148,6 +228,7 @@ class UnitRecord(Record):
     parent_code: str = ""  # empty: the root
     level: str | None = None
     shift_based: bool | None = None
+    parent_invalid: bool = False
 
     @property
     def key(self) -> str | None:
@@ -234,6 +315,7 @@ class Batch:
     absences: list[AbsenceRecord] = field(default_factory=list)
     # Problems of the batch as a whole, not of one row.
     problems: list[ImportIssue] = field(default_factory=list)
+    budget: ErrorBudget = field(default_factory=ErrorBudget)
 
     def records_of(self, kind: str) -> list[Record]:
         lists: dict[str, Any] = {
@@ -248,7 +330,16 @@ class Batch:
             yield from self.records_of(kind)
 
     def errors(self) -> list[ImportIssue]:
+        """The problems to list: of the batch, then of each file's rows in line order.
+
+        At most ``HR_IMPORT_MAX_ERRORS`` of the rows' problems; ``unlisted`` counts the
+        others.
+        """
         return self.problems + [error for record in self.records() for error in record.errors]
+
+    @property
+    def unlisted(self) -> int:
+        return self.budget.dropped
 
 
 # --- Rows ---------------------------------------------------------------------------
@@ -284,7 +375,7 @@ def parse_tables(read: ReadResult) -> Batch:
             continue
         records = batch.records_of(kind)
         for raw in table.rows:
-            record = parsers[kind](table, raw)
+            record = parsers[kind](table, raw, batch.budget)
             for column, reason in raw.problems:
                 record.reject(column, reason)
             records.append(record)
@@ -298,8 +389,18 @@ class _Cells:
         self.record = record
         self.values = record.raw.values
 
-    def text(self, column: str, *, required: bool, max_length: int) -> str | None:
+    def raw(self, column: str) -> str | None:
+        """The cell's text; None (and a problem) when it has a control character."""
         value = self.values.get(column, "")
+        if control := control_character_name(value):
+            self.record.reject(column, control_character_problem(control))
+            return None
+        return value
+
+    def text(self, column: str, *, required: bool, max_length: int) -> str | None:
+        value = self.raw(column)
+        if value is None:
+            return None
         if not value:
             if required:
                 self.record.reject(column, _("a value is required."))
@@ -308,6 +409,21 @@ class _Cells:
         if len(value) > max_length:
             self.record.reject(
                 column, _("is longer than %(max)d characters.") % {"max": max_length}
+            )
+            return None
+        return value
+
+    def unit_code(self, column: str, *, required: bool) -> str | None:
+        """A unit code: letters, digits, ``-``, ``_`` and ``.`` (``_UNIT_CODE``)."""
+        value = self.text(column, required=required, max_length=50)
+        if value and not _UNIT_CODE.fullmatch(value):
+            self.record.reject(
+                column,
+                _(
+                    "“%(value)s” is not a valid unit code: use letters, digits, -, _ and . "
+                    "only, with at least one letter or digit."
+                )
+                % {"value": value},
             )
             return None
         return value
@@ -321,7 +437,9 @@ class _Cells:
         default: str = "",
         upper: bool = False,
     ) -> str | None:
-        value = self.values.get(column, "")
+        value = self.raw(column)
+        if value is None:
+            return None
         if not value:
             if required:
                 self.record.reject(column, _("a value is required."))
@@ -337,8 +455,11 @@ class _Cells:
             return None
         return normalised
 
-    def date(self, column: str, *, required: bool) -> date | None:
-        value = self.values.get(column, "")
+    def date(self, column: str, *, required: bool, event: bool = True) -> date | None:
+        """A date; an ``event`` (not a birth date) must be from 1950 to two years ahead."""
+        value = self.raw(column)
+        if value is None:
+            return None
         if not value:
             if required:
                 self.record.reject(column, _("a value is required."))
@@ -349,11 +470,26 @@ class _Cells:
                 column,
                 _("“%(value)s” is not a date: use YYYY-MM-DD or DD.MM.YYYY.") % {"value": value},
             )
+            return None
+        last = last_event_date()
+        if event and not FIRST_EVENT_DATE <= parsed <= last:
+            self.record.reject(
+                column,
+                _("%(value)s is not a plausible date: it must be from %(first)s to %(last)s.")
+                % {
+                    "value": parsed.isoformat(),
+                    "first": FIRST_EVENT_DATE.isoformat(),
+                    "last": last.isoformat(),
+                },
+            )
+            return None
         return parsed
 
     def percentage(self, column: str) -> float | None:
         """A percentage ``0 < x ≤ 100``, with ``.`` or ``,`` as decimal mark."""
-        value = self.values.get(column, "")
+        value = self.raw(column)
+        if value is None:
+            return None
         if not value:
             self.record.reject(column, _("a value is required."))
             return None
@@ -369,7 +505,9 @@ class _Cells:
         return number
 
     def boolean(self, column: str) -> bool | None:
-        value = self.values.get(column, "")
+        value = self.raw(column)
+        if value is None:
+            return None
         if not value:
             return False
         if value.lower() not in BOOLEANS:
@@ -405,12 +543,15 @@ def parse_date(value: str) -> date | None:
     return None
 
 
-def _parse_unit(table: Table, raw: RawRow) -> UnitRecord:
-    record = UnitRecord(table=table, raw=raw)
+def _parse_unit(table: Table, raw: RawRow, budget: ErrorBudget) -> UnitRecord:
+    record = UnitRecord(table=table, raw=raw, budget=budget)
     cells = _Cells(record)
-    record.code = cells.text("code", required=True, max_length=50)
+    record.code = cells.unit_code("code", required=True)
     record.name = cells.text("name", required=True, max_length=200)
-    record.parent_code = cells.text("parent_code", required=False, max_length=50) or ""
+    parent_code = cells.unit_code("parent_code", required=False)
+    record.parent_code = parent_code or ""
+    # A bad parent_code is not "no parent": the row must not count as a root.
+    record.parent_invalid = parent_code is None
     record.level = cells.choice("level", LEVELS, required=True)
     record.shift_based = cells.boolean("shift_based")
     if record.code and record.parent_code == record.code:
@@ -418,14 +559,14 @@ def _parse_unit(table: Table, raw: RawRow) -> UnitRecord:
     return record
 
 
-def _parse_employment(table: Table, raw: RawRow) -> EmploymentRecord:
-    record = EmploymentRecord(table=table, raw=raw)
+def _parse_employment(table: Table, raw: RawRow, budget: ErrorBudget) -> EmploymentRecord:
+    record = EmploymentRecord(table=table, raw=raw, budget=budget)
     cells = _Cells(record)
     record.employment_id = cells.text("employment_id", required=True, max_length=100)
     record.person_id = cells.text("person_id", required=True, max_length=100)
-    record.birth_date = cells.date("birth_date", required=True)
+    record.birth_date = cells.date("birth_date", required=True, event=False)
     record.gender = cells.choice("gender", GENDERS, required=False, upper=True)
-    record.unit_code = cells.text("unit_code", required=True, max_length=50)
+    record.unit_code = cells.unit_code("unit_code", required=True)
     record.position_pct = cells.percentage("position_pct")
     record.start_date = cells.date("start_date", required=True)
     record.end_date = cells.date("end_date", required=False)
@@ -434,6 +575,25 @@ def _parse_employment(table: Table, raw: RawRow) -> EmploymentRecord:
         "employment_type", EMPLOYMENT_TYPES, required=False, default=Employment.Type.PERMANENT
     )
     record.job_title = cells.text("job_title", required=False, max_length=200)
+    if record.birth_date and record.start_date:
+        age = age_on(record.birth_date, record.start_date)
+        youngest, oldest = AGE_AT_START
+        if not youngest <= age <= oldest:
+            record.reject(
+                "birth_date",
+                _(
+                    "%(birth_date)s gives an age of %(age)d at the employment's start "
+                    "(%(start)s): it must be %(youngest)d to %(oldest)d."
+                )
+                % {
+                    "birth_date": record.birth_date.isoformat(),
+                    "age": age,
+                    "start": record.start_date.isoformat(),
+                    "youngest": youngest,
+                    "oldest": oldest,
+                },
+            )
+            record.birth_date = None
     if record.start_date and record.end_date and record.end_date < record.start_date:
         record.reject(
             "end_date",
@@ -448,8 +608,8 @@ def _parse_employment(table: Table, raw: RawRow) -> EmploymentRecord:
     return record
 
 
-def _parse_absence(table: Table, raw: RawRow) -> AbsenceRecord:
-    record = AbsenceRecord(table=table, raw=raw)
+def _parse_absence(table: Table, raw: RawRow, budget: ErrorBudget) -> AbsenceRecord:
+    record = AbsenceRecord(table=table, raw=raw, budget=budget)
     cells = _Cells(record)
     record.absence_id = cells.text("absence_id", required=True, max_length=100)
     record.employment_id = cells.text("employment_id", required=True, max_length=100)
@@ -491,6 +651,11 @@ def check_batch(batch: Batch, stored: StoredState, *, skip_invalid: bool, broken
 
 
 def _check_duplicates(batch: Batch) -> None:
+    """Each id given more than once is listed once, on its first row, with its lines.
+
+    Every row with the id is rejected; the others name the first row as their reason
+    (listing every line on every row grows with the square of the rows).
+    """
     for kind in KINDS:
         column = KEY_COLUMNS[kind]
         lines: dict[str, list[Record]] = defaultdict(list)
@@ -498,14 +663,24 @@ def _check_duplicates(batch: Batch) -> None:
             if record.key is not None:
                 lines[record.key].append(record)
         for key, records in lines.items():
-            if len(records) > 1:
-                where = ", ".join(str(record.line) for record in records)
-                for record in records:
-                    record.reject(
-                        column,
-                        _("%(id)s appears more than once in this file (lines %(lines)s).")
-                        % {"id": key, "lines": where},
-                    )
+            if len(records) < 2:
+                continue
+            first, *others = records
+            first.reject(
+                column,
+                _("%(id)s appears %(count)s times in this file (lines %(lines)s).")
+                % {
+                    "id": key,
+                    "count": number_format(len(records), force_grouping=True),
+                    "lines": listed([record.line for record in records]),
+                },
+            )
+            reason = _("%(id)s appears more than once in this file: see line %(line)d.") % {
+                "id": key,
+                "line": first.line,
+            }
+            for record in others:
+                record.reject(column, reason, listed=False)
 
 
 def _check_references(
@@ -539,7 +714,7 @@ def _missing(kind: str, key: str, batch_records: Mapping[str, Record]) -> str:
 
 
 def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], bool]) -> None:
-    units = [record for record in batch.units if live(record)]
+    units = [record for record in batch.units if live(record) and not record.parent_invalid]
     if not units:
         return
     by_code = {record.code: record for record in units if record.code}
@@ -571,7 +746,7 @@ def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], 
                 "the stored unit tree has a cycle: %(path)s. Import these units with their "
                 "right parent_code."
             )
-            % {"path": " → ".join([*cycle, cycle[0]])},
+            % {"path": _cycle_path(cycle)},
         )
         if problem not in batch.problems:
             batch.problems.append(problem)
@@ -582,7 +757,7 @@ def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], 
             record.reject(
                 "parent_code",
                 _("the unit tree would have a cycle: %(path)s.")
-                % {"path": " → ".join([*cycles[code], cycles[code][0]])},
+                % {"path": _cycle_path(cycles[code])},
             )
         if len(roots) > 1 and code in roots:
             record.reject(
@@ -591,8 +766,19 @@ def _check_units(batch: Batch, stored: StoredState, *, live: Callable[[Record], 
                     "more than one root unit (without parent_code): %(codes)s. There must "
                     "be exactly one, the municipality."
                 )
-                % {"codes": ", ".join(roots)},
+                % {"codes": listed(roots)},
             )
+
+
+def _cycle_path(cycle: Sequence[str]) -> str:
+    """``A → B → A``; a long cycle by its first units and its length."""
+    if len(cycle) <= LISTED_IN_MESSAGE:
+        return " → ".join([*cycle, cycle[0]])
+    return _("%(path)s → … (%(count)s units) → %(first)s") % {
+        "path": " → ".join(cycle[:LISTED_IN_MESSAGE]),
+        "count": number_format(len(cycle), force_grouping=True),
+        "first": cycle[0],
+    }
 
 
 def _cycles(parent_of: dict[str, str]) -> dict[str, list[str]]:

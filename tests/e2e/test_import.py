@@ -91,3 +91,27 @@ def test_hr_sees_every_problem_of_a_refused_batch(page, demo_users, assert_acces
     assert_accessible(page)
     assert OrgUnit.objects.count() == 0
     assert ImportJob.objects.get().first_month_touched is None
+
+
+def test_hr_uploads_a_workbook_bomb_and_reads_why_it_was_refused(
+    page, demo_users, assert_accessible, tmp_path
+):
+    """Issue 14: a small workbook that claims two million rows (and has a row there) is
+    refused on the job's page, in Norwegian, without an error page."""
+    from tests.hostile.import_files import dimension_bomb
+
+    bomb = tmp_path / "hr.xlsx"
+    bomb.write_bytes(dimension_bomb("A1:F2000000", 2_000_000))
+    log_in_as_hr(page)
+
+    page.get_by_label("Filer").set_input_files(bomb)
+    page.get_by_role("button", name="Importer", exact=True).click()
+
+    expect(page.get_by_text("Ingenting ble importert.")).to_be_visible()
+    problems = page.get_by_role("table", name="Problemer funnet")
+    expect(problems.get_by_role("row").nth(1)).to_contain_text(
+        "arket orgunits oppgir 2\xa0000\xa0000 rader og 6 kolonner, mer enn en arbeidsbok kan ha"
+    )
+    assert_accessible(page)
+    assert not OrgUnit.objects.exists()
+    assert ImportJob.objects.get().status == "failed"

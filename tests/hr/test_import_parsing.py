@@ -127,10 +127,13 @@ def test_empty_lines_are_skipped_and_lines_are_physical_line_numbers():
     result = run(source)
 
     assert messages(result) == [
+        # A line break inside a quoted value is a control character (spec: tab excepted).
+        "orgunits.csv:6: name: contains the control character U+000A: text must not contain "
+        "control characters (tab excepted).",
         "orgunits.csv:8: level: “fylke” is not one of: kommune, tjenesteomrade, virksomhet, "
-        "avdeling."
+        "avdeling.",
     ]
-    assert result.counts == {"orgunits.csv": counts(rows=3, rejected=1)}
+    assert result.counts == {"orgunits.csv": counts(rows=3, rejected=2)}
 
 
 def test_a_windows_1252_file_is_refused_with_a_message_to_resave_it_as_utf8():

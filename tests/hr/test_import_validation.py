@@ -245,23 +245,59 @@ def test_a_reference_to_a_row_that_is_bad_for_another_reason_is_not_reported_aga
     assert messages(result) == [f"orgunits.csv:2: level: “seksjon” is not one of: {LEVELS}."]
 
 
-def test_duplicate_ids_in_a_file_are_reported_on_every_occurrence(example):
+def test_a_duplicate_id_is_listed_once_and_every_occurrence_is_rejected(example):
     result = run(
         units(NEW_UNIT, "X1,Annen avdeling,SH,avdeling,nei"),
         employments(
             NEW_EMPLOYMENT, "E10,P10,1980-01-01,M,SK,100,2024-01-01,,,fast,", NEW_EMPLOYMENT
         ),
         absences(NEW_ABSENCE, NEW_ABSENCE),
+        skip_invalid=True,
     )
 
     assert messages(result) == [
-        "orgunits.csv:2: code: X1 appears more than once in this file (lines 2, 3).",
-        "orgunits.csv:3: code: X1 appears more than once in this file (lines 2, 3).",
-        "employments.csv:2: employment_id: E9 appears more than once in this file (lines 2, 4).",
-        "employments.csv:4: employment_id: E9 appears more than once in this file (lines 2, 4).",
-        "absences.csv:2: absence_id: A9 appears more than once in this file (lines 2, 3).",
-        "absences.csv:3: absence_id: A9 appears more than once in this file (lines 2, 3).",
+        "orgunits.csv:2: code: X1 appears 2 times in this file (lines 2, 3).",
+        "employments.csv:2: employment_id: E9 appears 2 times in this file (lines 2, 4).",
+        "absences.csv:2: absence_id: A9 appears 2 times in this file (lines 2, 3).",
     ]
+    # The other occurrences are rejected too, pointing at the first.
+    assert [(row.file, row.line, [str(e) for e in row.errors]) for row in result.rejected] == [
+        (
+            "orgunits.csv",
+            2,
+            ["orgunits.csv:2: code: X1 appears 2 times in this file (lines 2, 3)."],
+        ),
+        (
+            "orgunits.csv",
+            3,
+            ["orgunits.csv:3: code: X1 appears more than once in this file: see line 2."],
+        ),
+        (
+            "employments.csv",
+            2,
+            ["employments.csv:2: employment_id: E9 appears 2 times in this file (lines 2, 4)."],
+        ),
+        (
+            "employments.csv",
+            4,
+            [
+                "employments.csv:4: employment_id: E9 appears more than once in this file: "
+                "see line 2."
+            ],
+        ),
+        (
+            "absences.csv",
+            2,
+            ["absences.csv:2: absence_id: A9 appears 2 times in this file (lines 2, 3)."],
+        ),
+        (
+            "absences.csv",
+            3,
+            ["absences.csv:3: absence_id: A9 appears more than once in this file: see line 2."],
+        ),
+    ]
+    assert result.counts["employments.csv"] == counts(created=1, rejected=2)
+    assert not Employment.objects.filter(employment_id="E9").exists()
 
 
 def test_a_person_with_two_birth_dates_in_the_batch_is_reported_on_each_row(example):
@@ -488,20 +524,19 @@ def test_an_unexpected_error_marks_the_job_failed_and_writes_nothing(example, mo
 
     monkeypatch.setattr(hr_import_package, "write_batch", broken)
 
-    with pytest.raises(RuntimeError):
-        run(units(NEW_UNIT))
+    result = run(units(NEW_UNIT))
 
     assert snapshot() == before
+    assert not result.succeeded
+    reason = (
+        "The import stopped with an internal error: nothing was imported. Try again; if it "
+        "happens again, tell the administrator (the error is in the server's log)."
+    )
+    assert messages(result) == [f": {reason}"]
     job = ImportJob.objects.order_by("-pk").first()
     assert job.status == ImportJob.Status.FAILED
-    assert job.errors == [
-        {
-            "file": "",
-            "line": None,
-            "column": "",
-            "reason": "The import stopped with an internal error.",
-        }
-    ]
+    assert job.errors == [{"file": "", "line": None, "column": "", "reason": reason}]
+    assert job.first_month_touched is None
 
 
 # --- Skipping invalid rows ----------------------------------------------------------
