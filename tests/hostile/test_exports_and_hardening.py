@@ -1,0 +1,230 @@
+"""Hostile replays of issue 14: formulas and control characters in exports, hardening.
+
+Each test plays what a hostile or careless user tried and asserts the clean answer:
+exports are data (never a formula, never a 500), production passes ``check --deploy``,
+a guessed password is locked out, the API's rate is counted once for every process.
+"""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from api.services import token_create
+from measures import periods as P
+from measures.models import IndicatorValue
+from org import roles
+from org.models import OrgUnit
+from strategi.spreadsheet import FORMULA_STARTS
+from tests import factories
+from tests.dashboards.dashboard_data import build_municipality
+from tests.hr.hr_import_helpers import EMPLOYMENTS, import_example
+
+# What the issue's attacker named units (OWASP's examples and the issue's own).
+CALC = "=cmd|' /C calc'!A0"
+HOSTILE_NAMES = {
+    "SH": CALC,
+    "HV": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "SK": "-2+3+cmd|' /C calc'!A0",
+    "OU": "\t=1+1",
+    "K": '\r=HYPERLINK("http://evil.example")',
+}
+pytestmark = pytest.mark.django_db
+
+HOSTILE_CODES = {"SK": "+SK", "HV": "=HV"}
+
+
+def control_name() -> str:
+    """A name with characters XLSX cannot hold; PostgreSQL stores no NUL, SQLite does."""
+    return "Avd\x00eling\x07 1\x1b" if connection.vendor == "sqlite" else "Avd\x01eling\x07 1\x1b"
+
+
+@pytest.fixture
+def hostile_units(db) -> dict[str, OrgUnit]:
+    """The dashboard municipality whose units then got hostile names and codes.
+
+    Written past the import (which another part of issue 14 makes stricter): exports
+    must be safe for whatever is stored.
+    """
+    units = build_municipality()
+    for code, name in HOSTILE_NAMES.items():
+        OrgUnit.objects.filter(code=code).update(name=name)
+    OrgUnit.objects.filter(code="SH1").update(name=control_name())
+    for code, new in HOSTILE_CODES.items():
+        OrgUnit.objects.filter(code=code).update(code=new)
+    return units
+
+
+@pytest.fixture
+def hr_client(client, hostile_units):
+    client.force_login(factories.user_with_role("hr-user", roles.HR))
+    return client
+
+
+def assert_no_formula_text(rows: list[list[str]]) -> None:
+    """No CSV cell starts a formula (a negative number is checked by the caller)."""
+    for row in rows:
+        for cell in row:
+            if cell.startswith("-") and cell.lstrip("-").replace(".", "", 1).isdigit():
+                continue
+            assert not cell.startswith(FORMULA_STARTS), (cell, row)
+
+
+def assert_no_formula_cell(workbook_bytes: bytes) -> list[tuple]:
+    """No XLSX cell is a formula, no text starts like one; returns the rows' values."""
+    sheet = load_workbook(io.BytesIO(workbook_bytes)).active
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", (cell.coordinate, cell.value)
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(FORMULA_STARTS), (cell.coordinate, cell.value)
+    return list(sheet.iter_rows(values_only=True))
+
+
+# --- Exports are data, never formulas ---------------------------------------------------
+
+
+def test_dashboard_csv_writes_hostile_names_and_codes_as_text(hr_client):
+    response = hr_client.get("/dashboard/export.csv")
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert_no_formula_text(rows)
+    names = {row[1] for row in rows[1:]}
+    assert {
+        "'=cmd|' /C calc'!A0",
+        "'@SUM(1+1)*cmd|' /C calc'!A0",
+        "'-2+3+cmd|' /C calc'!A0",
+        "'\t=1+1",
+        '\'\r=HYPERLINK("http://evil.example")',
+    } <= names
+    assert {"'+SK", "'=HV"} <= {row[0] for row in rows[1:]}
+
+
+def test_dashboard_xlsx_has_no_formula_and_drops_control_characters(hr_client):
+    response = hr_client.get("/dashboard/export.xlsx")
+
+    assert response.status_code == 200
+    rows = assert_no_formula_cell(response.content)
+    by_code = {row[0]: row for row in rows[1:] if row[3] == "sick_leave_pct"}
+    assert by_code["'=HV"][1] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert by_code["SH"][1] == "'=cmd|' /C calc'!A0"
+    # Characters the format refuses are dropped: tab and CR are allowed (and neutralised).
+    assert by_code["SH1"][1] == "Avdeling 1"
+    assert by_code["OU"][1] == "'\t=1+1"
+    # Numbers stay numbers.
+    assert by_code["SH"][6] == pytest.approx(100 / 9)
+    assert by_code["SH"][7] == 9
+
+
+def test_dashboard_export_of_a_hostile_area_code_has_a_plain_file_name(hr_client):
+    OrgUnit.objects.filter(code="=HV").update(code='=H"V\r\n')
+
+    response = hr_client.get("/dashboard/export.csv", {"area": '=H"V\r\n'})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="dashboard-2024-T2-_H_V__.csv"'
+    )
+
+
+@pytest.fixture
+def negative_value(hostile_units) -> IndicatorValue:
+    """A stored negative number (of no real indicator's range): a number, not text."""
+    value = IndicatorValue.objects.get(
+        indicator__slug="fte", unit__code="SH", granularity=P.MONTH, period="2024-08"
+    )
+    value.value = -2.5
+    value.save(update_fields=["value"])
+    return value
+
+
+def command_output(*args: str) -> str:
+    out = io.StringIO()
+    call_command("export_indicators", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.usefixtures("negative_value")
+def test_export_indicators_csv_neutralises_text_and_keeps_negative_numbers():
+    rows = list(csv.reader(io.StringIO(command_output("--granularity", "month"))))
+
+    assert_no_formula_text(rows)
+    units = {row[1] for row in rows[1:]}
+    assert {"'=HV", "'+SK", "SH"} <= units
+    fte = next(r for r in rows if r[0] == "fte" and r[1] == "SH" and r[2] == "2024-08")
+    assert fte[4] == "-2.5"
+
+
+@pytest.mark.usefixtures("negative_value")
+def test_export_indicators_xlsx_has_no_formula_and_numbers_stay_numbers(tmp_path):
+    output = tmp_path / "values.xlsx"
+
+    call_command(
+        "export_indicators", "--format", "xlsx", "--output", str(output), stderr=io.StringIO()
+    )
+
+    rows = assert_no_formula_cell(output.read_bytes())
+    assert {"'=HV", "'+SK"} <= {row[1] for row in rows[1:]}
+    fte = next(r for r in rows if r[0] == "fte" and r[1] == "SH" and r[2] == "2024-08")
+    assert fte[4] == -2.5
+    sheet = load_workbook(output).active
+    cell = next(row[4] for row in sheet.iter_rows(min_row=2) if row[4].value == -2.5)
+    assert cell.data_type == "n"
+
+
+@pytest.mark.usefixtures("hostile_units")
+def test_export_indicators_json_keeps_the_stored_text():
+    """JSON is no spreadsheet: its strings are the stored ones, exactly."""
+    records = json.loads(command_output("--format", "json", "--unit", "=HV"))
+
+    assert {r["unit"] for r in records} == {"=HV"}
+
+
+@pytest.mark.usefixtures("negative_value")
+def test_api_csv_is_the_commands_neutralised_csv_byte_for_byte():
+    hr = factories.user_with_role("hr-token-owner", roles.HR)
+    _token, raw = token_create(name="datasjo", by=hr)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    response = client.get("/api/v1/indicator-values/", {"format": "csv"})
+
+    body = b"".join(response.streaming_content)
+    assert response.status_code == 200
+    assert body == command_output().encode()
+    assert b"\n" + b"sick_leave_pct,'=HV," in body
+
+
+def test_import_rejects_file_writes_rejected_values_as_text(tmp_path):
+    import_example()
+    employments = tmp_path / "employments.csv"
+    employments.write_text(
+        EMPLOYMENTS + ",=comment\n"
+        "E9,P9,1980-01-01,M,SK,=1+2,2024-01-01,,,fast,=cmd|' /C calc'!A0,@x\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+
+    call_command(
+        "import_hr",
+        str(employments),
+        "--skip-invalid",
+        "--rejects",
+        str(rejects),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    with rejects.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert_no_formula_text(rows)
+    assert rows[0][-1] == "'=comment"
+    assert rows[1][rows[0].index("position_pct")] == "'=1+2"
+    assert rows[1][rows[0].index("job_title")] == "'=cmd|' /C calc'!A0"
+    assert rows[1][-1] == "'@x"
