@@ -51,7 +51,9 @@ if not SECRET_KEY:
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = _INSECURE_KEY
-elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
         "SECRET_KEY is too weak for production: use at least 50 random characters."
     )
@@ -353,13 +355,36 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "strategi@localhost")
 
-# --- Security (production) --------------------------------------------------------
+# --- Security -----------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/security/ and `manage.py check --deploy`,
+# which prints no warning with the production defaults (tests/test_settings.py).
+# Sessions end after SESSION_AGE_HOURS (counted from the login) and, by default, when
+# the browser closes: a shared office computer does not keep an HR session for weeks.
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_AGE_HOURS", "8")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    # Behind a TLS-terminating reverse proxy, the request's scheme is the one the proxy
+    # received, from the header it sets (and overwrites: a client must not choose it).
+    # Empty when the app is reached directly (gunicorn with its own certificate).
+    _PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _PROXY_SSL_HEADER:
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"),
+            "https",
+        )
+    # Plain HTTP is redirected to HTTPS, and browsers are told to use HTTPS only
+    # (HSTS). https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only a permission to be put on the browsers' preload list: nothing is submitted.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {

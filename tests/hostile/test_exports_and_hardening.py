@@ -8,6 +8,9 @@ a guessed password is locked out, the API's rate is counted once for every proce
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -22,6 +25,7 @@ from org import roles
 from org.models import OrgUnit
 from strategi.spreadsheet import FORMULA_STARTS
 from tests import factories
+from tests.conftest import ROOT
 from tests.dashboards.dashboard_data import build_municipality
 from tests.hr.hr_import_helpers import EMPLOYMENTS, import_example
 
@@ -228,3 +232,52 @@ def test_import_rejects_file_writes_rejected_values_as_text(tmp_path):
     assert rows[1][rows[0].index("position_pct")] == "'=1+2"
     assert rows[1][rows[0].index("job_title")] == "'=cmd|' /C calc'!A0"
     assert rows[1][-1] == "'@x"
+
+
+# --- Production hardening ----------------------------------------------------------------
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "q3V8xK1mZt7Rb2Nw9Lp4Hs6Jd0Fg5Ya8Ue3Ci7Ok1Tr6Wn2Mb4Xv9Ze5Qa0Sl3Py7",
+    "ALLOWED_HOSTS": "strategi.example,testserver",
+}
+# Settings the developer's environment may hold and production would not.
+DEVELOPMENT_ONLY = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER")
+
+
+def production(*args: str) -> subprocess.CompletedProcess:
+    """``manage.py *args`` in a fresh process with the production settings."""
+    env = {k: v for k, v in os.environ.items() if k not in DEVELOPMENT_ONLY}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**env, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "strategi.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_with_production_settings_prints_no_warning():
+    result = production("check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_production_redirects_http_and_sends_hsts_over_the_proxys_https():
+    requests = (
+        "from django.test import Client; c = Client(); "
+        "r = c.get('/i18n/setlang/'); print(r.status_code, r['Location']); "
+        "r = c.get('/i18n/setlang/', headers={'X-Forwarded-Proto': 'https'}); "
+        "print(r.status_code, r['Strict-Transport-Security'])"
+    )
+
+    result = production("shell", "--no-imports", "-c", requests)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "301 https://testserver/i18n/setlang/",
+        "302 max-age=31536000; includeSubDomains; preload",
+    ]
