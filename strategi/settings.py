@@ -241,7 +241,9 @@ SPECTACULAR_SETTINGS = {
 # "pages": rendered parts of the dashboard and unit pages (dashboards/cache.py), keyed by
 # a data version read from the database, so a change shows on the next request. With
 # REDIS_URL it is Redis, shared by every process; without it, each process has its own.
-# "default" stays per-process memory (e.g. the API's throttling).
+# "throttle": the API's request counts (api/throttling.py), shared by every process
+# with REDIS_URL, so N gunicorn workers do not allow N times the rate.
+# "default" stays per-process memory.
 _PAGE_CACHE_REDIS = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -261,6 +263,17 @@ CACHES = {
             # A unit page is about 150 kB: at most some 75 MB per process.
             "OPTIONS": {"MAX_ENTRIES": 500},
         }
+    ),
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _PAGE_CACHE_REDIS,
+            "KEY_PREFIX": "strategi-throttle",
+            # An API request must answer when Redis is down (then it is not throttled).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if _PAGE_CACHE_REDIS
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
 }
 

@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -25,7 +27,7 @@ from org import roles
 from org.models import OrgUnit
 from strategi.spreadsheet import FORMULA_STARTS
 from tests import factories
-from tests.conftest import ROOT
+from tests.conftest import ROOT, redis_available, require_service
 from tests.dashboards.dashboard_data import build_municipality
 from tests.hr.hr_import_helpers import EMPLOYMENTS, import_example
 
@@ -281,3 +283,57 @@ def test_production_redirects_http_and_sends_hsts_over_the_proxys_https():
         "301 https://testserver/i18n/setlang/",
         "302 max-age=31536000; includeSubDomains; preload",
     ]
+
+
+# One API client's requests, counted in a process of its own (as a gunicorn worker).
+THROTTLED_CLIENT = """
+import os, sys, time
+import django
+django.setup()
+from django.conf import settings
+settings.CACHES["throttle"]["KEY_PREFIX"] = sys.argv[1]
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+from api.throttling import ClientRateThrottle
+ClientRateThrottle.rate = "300/day"
+requests = [
+    Request(APIRequestFactory().get("/api/v1/units/", REMOTE_ADDR="192.0.2.14"))
+    for _ in range(200)
+]
+time.sleep(max(float(sys.argv[2]) - time.time(), 0))
+print(sum(ClientRateThrottle().allow_request(request, None) for request in requests))
+"""
+
+
+def test_api_throttle_counts_once_for_all_processes():
+    """Two worker processes, 200 requests each, one client at 300 a day: 300 pass."""
+    require_service(redis_available(), "Redis is not reachable (set REDIS_URL)")
+    prefix = f"test-throttle-{uuid.uuid4().hex[:12]}"
+    start = f"{time.time() + 4:.3f}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strategi.settings"}
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", THROTTLED_CLIENT, prefix, start],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        outputs = [worker.communicate(timeout=60) for worker in workers]
+    finally:
+        import redis
+
+        server = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=5)
+        keys = list(server.scan_iter(f"{prefix}:*"))
+        if keys:
+            server.delete(*keys)
+        server.close()
+
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    allowed = [int(out.strip()) for out, _err in outputs]
+    assert sum(allowed) == 300, allowed
