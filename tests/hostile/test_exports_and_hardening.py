@@ -6,6 +6,7 @@ a guessed password is locked out, the API's rate is counted once for every proce
 """
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -15,8 +16,12 @@ import time
 import uuid
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
+from django.test import Client
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -337,3 +342,104 @@ def test_api_throttle_counts_once_for_all_processes():
     assert [worker.returncode for worker in workers] == [0, 0], outputs
     allowed = [int(out.strip()) for out, _err in outputs]
     assert sum(allowed) == 300, allowed
+
+
+# --- Login throttling -------------------------------------------------------------------
+
+LOCKED_OUT = (
+    "For mange mislykkede innlogginger for dette brukernavnet fra din adresse. Vent 15 "
+    "minutter og prøv igjen, eller be HR om å låse opp kontoen."
+)
+GUESSER = "198.51.100.23"
+
+
+def log_in(client, password: str, address: str = GUESSER):
+    return client.post(
+        "/accounts/login/",
+        {"username": "ola", "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.fixture
+def ola(db) -> User:
+    return factories.user_with_role("ola", roles.HR)
+
+
+def test_forty_wrong_passwords_then_the_right_one_is_refused_until_the_cooloff(client, ola):
+    ola.set_password("riktig-passord-7")
+    ola.save()
+
+    statuses = [log_in(client, f"gjett-{n}").status_code for n in range(40)]
+    right = log_in(client, "riktig-passord-7")
+
+    # The first nine get the form's error; from the tenth on the pair is locked out.
+    assert statuses == [200] * 9 + [429] * 31
+    assert right.status_code == 429
+    assert LOCKED_OUT in right.content.decode()
+    assert right["Retry-After"] == "900"
+    assert "_auth_user_id" not in client.session
+    # Another address (another client) is not locked out by this one's guesses.
+    other = Client()
+    assert log_in(other, "riktig-passord-7", address="203.0.113.5").status_code == 302
+
+    # Fifteen minutes after the last try, the right password works, and the count is reset.
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - dt.timedelta(minutes=16))
+    after = log_in(client, "riktig-passord-7")
+
+    assert after.status_code == 302
+    assert client.session["_auth_user_id"] == str(ola.pk)
+    assert not AccessAttempt.objects.filter(ip_address=GUESSER).exists()
+
+
+def test_a_locked_out_user_names_api_token_still_works(client, ola):
+    _token, raw = token_create(name="ola-jobb", by=None, user=ola)
+    for n in range(10):
+        log_in(client, f"gjett-{n}")
+    assert log_in(client, "anything").status_code == 429
+    api = APIClient(REMOTE_ADDR=GUESSER)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    response = api.get("/api/v1/units/")
+
+    assert response.status_code == 200
+
+
+def test_hr_unlocks_a_locked_out_login_in_the_administration(client, ola):
+    for n in range(10):
+        log_in(client, f"gjett-{n}")
+    attempt = AccessAttempt.objects.get(username="ola", ip_address=GUESSER)
+    staff = factories.user_with_role("hr-staff", roles.HR)
+    staff.is_staff = True
+    staff.save()
+    hr = Client()
+    hr.force_login(staff)
+
+    listing = hr.get("/admin/axes/accessattempt/")
+    unlock = hr.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+
+    assert listing.status_code == 200
+    assert GUESSER in listing.content.decode()
+    assert unlock.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    assert log_in(client, "feil").status_code == 200
+
+
+def test_the_client_address_behind_the_proxy_is_the_one_it_appended(settings):
+    from django.test import RequestFactory
+
+    from strategi.lockout import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    spoofed = RequestFactory().post(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.99, 198.51.100.23"
+    )
+    direct = RequestFactory().post("/", REMOTE_ADDR="198.51.100.23")
+
+    assert client_ip(spoofed) == "198.51.100.23"
+    assert client_ip(direct) == "198.51.100.23"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(spoofed) == "10.0.0.2"
