@@ -3,7 +3,7 @@
 After ``LOGIN_FAILURE_LIMIT`` failed logins for one user name from one address, that
 pair is refused for ``LOGIN_COOLOFF_MINUTES`` (each further try starts the wait again);
 a successful login resets the count. HR unlocks earlier in the administration
-(«Tilgangsforsøk»: delete the attempt). The API's tokens never log in, so they are not
+(Axes › Access attempts: delete the attempt). The API's tokens never log in, so they are not
 counted. https://django-axes.readthedocs.io/
 
 Not an app: settings name these functions (``AXES_CLIENT_IP_CALLABLE``,
