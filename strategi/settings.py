@@ -455,7 +455,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # django-axes announces itself on every start; lockouts are logged as warnings.
-        "axes.apps": {"level": "WARNING"},
+        # django-axes logs every login at INFO; a lockout is a warning.
+        "axes": {"level": "WARNING"},
     },
 }

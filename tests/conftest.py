@@ -176,6 +176,7 @@ def migrated_roles(transactional_db) -> None:
     importlib.import_module("workplaces.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("workplaces.migrations.0005_hr_permissions").grant(apps, None)
     importlib.import_module("org.migrations.0002_hr_unlocks_logins").grant(apps, None)
+    importlib.import_module("hr.migrations.0002_employment_absence_history").grant(apps, None)
 
 
 @pytest.fixture

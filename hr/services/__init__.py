@@ -150,7 +150,11 @@ def _run(
             job.status = ImportJob.Status.FAILED
         else:
             outcome = write_batch(
-                batch=batch, stored=stored, user=user, change_reason=f"HR import {job.pk}"
+                batch=batch,
+                stored=stored,
+                user=user,
+                change_reason=f"HR import {job.pk}",
+                job=job,
             )
             for name, written in outcome.counts.items():
                 counts[name].update(written)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from demo.services import demo_load
 from goals.services import strategies_load_seeded
-from hr.models import ImportJob
+from hr.models import Employment, ImportJob
 from measures.engine import recompute_range
 from measures.models import IndicatorValue, Target
 from org.models import OrgUnit
@@ -53,6 +53,7 @@ def pages() -> list[tuple[str, bool]]:
     plan = ActionPlan.objects.select_related("unit").first()
     plan_url = f"/plans/{plan.unit.code}/{plan.year}/"
     action = plan.actions.first()
+    employment = Employment.objects.order_by("employment_id").first()
     target = Target.objects.first()
     job = ImportJob.objects.first()
     app_pages = [
@@ -88,6 +89,10 @@ def pages() -> list[tuple[str, bool]]:
         f"/admin/measures/target/{target.pk}/history/",
         "/admin/org/orgunit/",
         f"/admin/org/orgunit/{root.pk}/change/",
+        "/admin/hr/employment/",
+        f"/admin/hr/employment/{employment.pk}/change/",
+        f"/admin/hr/employment/{employment.pk}/history/",
+        "/admin/hr/absencespell/",
         "/admin/axes/accessattempt/",
     ]
     return [(url, True) for url in app_pages] + [(url, False) for url in admin_pages]
