@@ -177,6 +177,15 @@ def migrated_roles(transactional_db) -> None:
     importlib.import_module("workplaces.migrations.0005_hr_permissions").grant(apps, None)
     importlib.import_module("org.migrations.0002_hr_unlocks_logins").grant(apps, None)
     importlib.import_module("hr.migrations.0002_employment_absence_history").grant(apps, None)
+    # Those migrations granted HR the unit tree and role assignments under the former app
+    # label; after a flush their content types exist only under "org".
+    from django.contrib.auth.models import Group, Permission
+
+    Group.objects.get(name="HR").permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="org", content_type__model__in=["orgunit", "roleassignment"]
+        )
+    )
 
 
 @pytest.fixture
