@@ -38,10 +38,10 @@ TYPECHECKED := org/access.py org/services.py org/selectors.py hr/services \
 	hr/selectors.py measures/services.py measures/selectors.py measures/engine \
 	measures/definitions.py measures/periods.py measures/status.py measures/formatting.py \
 	plans/services.py plans/selectors.py dashboards/selectors.py dashboards/cache.py \
-	goals/services.py goals/selectors.py api/services.py api/selectors.py \
+	goals/services.py goals/selectors.py api/services.py api/selectors.py api/throttling.py \
 	strategi/db.py strategi/celery.py measures/tasks.py hr/tasks.py \
 	plans/tasks.py goals/tasks.py measures/signals.py hr/signals.py \
-	strategi/admin.py org/context_processors.py
+	strategi/admin.py strategi/spreadsheet.py strategi/lockout.py org/context_processors.py
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy $(TYPECHECKED)
 

@@ -1,15 +1,15 @@
 """The dashboard's view as a file (CSV or XLSX), with the same filters as the page.
 
-Numbers are written as in the spec's export format (``measures.exports``).
+Numbers are written as in the spec's export format (``measures.exports``); text cells
+(unit and indicator names) are data, never formulas (``strategi.spreadsheet``).
 """
 
 import csv
 from collections.abc import Iterator
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from measures.exports import csv_cells
+from strategi.spreadsheet import xlsx_append, xlsx_workbook
 
 from .selectors import Dashboard
 
@@ -68,12 +68,12 @@ def write_dashboard_csv(dashboard: Dashboard | None, stream: IO[str]) -> int:
 
 
 def write_dashboard_xlsx(dashboard: Dashboard | None, stream: IO[bytes]) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(dashboard.period.label if dashboard else "dashboard")
-    sheet.append(list(DASHBOARD_EXPORT_FIELDS))
+    """The dashboard export as an XLSX workbook (one sheet named after the period)."""
+    workbook, sheet = xlsx_workbook(dashboard.period.label if dashboard else "dashboard")
+    xlsx_append(sheet, DASHBOARD_EXPORT_FIELDS)
     count = 0
     for record in dashboard_records(dashboard):
-        sheet.append([record[name] for name in DASHBOARD_EXPORT_FIELDS])
+        xlsx_append(sheet, (record[name] for name in DASHBOARD_EXPORT_FIELDS))
         count += 1
     workbook.save(stream)
     return count

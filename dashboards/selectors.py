@@ -56,6 +56,10 @@ class DashboardCell:
         return "down" if now < before else "same"
 
 
+# The deepest indentation the CSS has a rule for (static/css/dashboard.css).
+MAX_INDENT = 16
+
+
 @dataclass
 class DashboardRow:
     """A unit of the tree with its cells; ``depth`` counts from the top of the view.
@@ -71,6 +75,11 @@ class DashboardRow:
     children: list["DashboardRow"] = field(default_factory=list)
     shown: bool = True
     open: bool = True
+
+    @property
+    def indent(self) -> int:
+        """The indentation step of the row's name (``data-depth``; the CSS has 0–16)."""
+        return min(self.depth, MAX_INDENT)
 
     def subtree(self) -> Iterator["DashboardRow"]:
         """This row and every row below it, depth first."""

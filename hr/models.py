@@ -8,8 +8,29 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from org.models import OrgUnit
+
+
+class ImportedVersion(models.Model):
+    """What a version of an HR record tells besides its values: the import that wrote it.
+
+    The base of the historical models of employments and absence spells (written by
+    the import, ``hr.services.writing``); the version's user is the import's user.
+    """
+
+    import_job = models.ForeignKey(
+        "hr.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("HR import"),
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Employment(models.Model):
@@ -48,6 +69,7 @@ class Employment(models.Model):
         _("employment type"), max_length=20, choices=Type.choices, default=Type.PERMANENT
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    history = HistoricalRecords(bases=[ImportedVersion])
 
     class Meta:
         db_table = "workplaces_employment"
@@ -91,6 +113,7 @@ class AbsenceSpell(models.Model):
     end_date = models.DateField(_("end date"))
     grade_pct = models.FloatField(_("sick-leave grade (%)"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    history = HistoricalRecords(bases=[ImportedVersion])
 
     class Meta:
         db_table = "workplaces_absencespell"

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
-from openpyxl import Workbook
+from strategi.spreadsheet import text_cell, xlsx_append, xlsx_workbook
 
 from .models import IndicatorValue
 from .selectors import EXPORT_FIELDS
@@ -86,7 +86,11 @@ def export_record_from_row(row: Mapping[str, Any], resolver: TargetResolver) -> 
 
 
 def csv_cells(record: dict[str, Any], fields: Sequence[str] = EXPORT_FIELDS) -> list[str]:
-    """A record's cells in the export format: ``true``/``false``, full-precision numbers."""
+    """A record's cells in the export format: ``true``/``false``, full-precision numbers.
+
+    Text cells (unit codes and names) are neutralised against formulas
+    (``strategi.spreadsheet``); numbers are not text, so ``-1.5`` stays ``-1.5``.
+    """
     cells = []
     for name in fields:
         item = record[name]
@@ -95,7 +99,7 @@ def csv_cells(record: dict[str, Any], fields: Sequence[str] = EXPORT_FIELDS) -> 
         elif isinstance(item, int | float) or item is None:
             cells.append(format_number(item))
         else:
-            cells.append(str(item))
+            cells.append(text_cell(str(item)))
     return cells
 
 
@@ -135,13 +139,12 @@ def write_json(values: Iterable[IndicatorValue], stream: IO[str]) -> int:
 
 def write_xlsx(values: Iterable[IndicatorValue], stream: IO[bytes]) -> int:
     resolver = TargetResolver()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("indicators")
-    sheet.append(list(EXPORT_FIELDS))
+    workbook, sheet = xlsx_workbook("indicators")
+    xlsx_append(sheet, EXPORT_FIELDS)
     count = 0
     for value in values:
         record = export_record(value, resolver)
-        sheet.append([record[name] for name in EXPORT_FIELDS])
+        xlsx_append(sheet, (record[name] for name in EXPORT_FIELDS))
         count += 1
     workbook.save(stream)
     return count

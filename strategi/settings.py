@@ -5,11 +5,13 @@ project folder, Celery tasks run eagerly in-process, ``DEBUG`` on. Production se
 ``DEBUG=false`` and must then provide ``SECRET_KEY`` and ``ALLOWED_HOSTS``; see README.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +53,9 @@ if not SECRET_KEY:
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = _INSECURE_KEY
-elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
         "SECRET_KEY is too weak for production: use at least 50 random characters."
     )
@@ -64,11 +68,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -92,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "strategi.middleware.ChosenLanguageMiddleware",
@@ -101,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a refused login into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "strategi.urls"
@@ -142,6 +151,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out user name and address before the password
+# is checked (strategi/lockout.py). https://django-axes.readthedocs.io/
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+# Per user name and address: a guesser is stopped without letting anyone lock every
+# user out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "strategi.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "strategi.lockout.client_ip"
+# Failed attempts only: successful logins are not logged by axes.
+AXES_DISABLE_ACCESS_LOG = True
+# How many reverse proxies in front of the app append to X-Forwarded-For (the client's
+# address for the login lockout and the API's throttle); 0 when clients connect directly.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -216,6 +245,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Anonymous clients are counted by address, found as for the login lockout.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # The largest JSON request body in bytes (imports have HR_IMPORT_MAX_UPLOAD_MB).
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
@@ -246,7 +277,9 @@ SPECTACULAR_SETTINGS = {
 # "pages": rendered parts of the dashboard and unit pages (dashboards/cache.py), keyed by
 # a data version read from the database, so a change shows on the next request. With
 # REDIS_URL it is Redis, shared by every process; without it, each process has its own.
-# "default" stays per-process memory (e.g. the API's throttling).
+# "throttle": the API's request counts (api/throttling.py), shared by every process
+# with REDIS_URL, so N gunicorn workers do not allow N times the rate.
+# "default" stays per-process memory.
 _PAGE_CACHE_REDIS = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -266,6 +299,17 @@ CACHES = {
             # A unit page is about 150 kB: at most some 75 MB per process.
             "OPTIONS": {"MAX_ENTRIES": 500},
         }
+    ),
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _PAGE_CACHE_REDIS,
+            "KEY_PREFIX": "strategi-throttle",
+            # An API request must answer when Redis is down (then it is not throttled).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if _PAGE_CACHE_REDIS
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
 }
 
@@ -360,13 +404,55 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "strategi@localhost")
 
-# --- Security (production) --------------------------------------------------------
+# --- Security -----------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/security/ and `manage.py check --deploy`,
+# which prints no warning with the production defaults (tests/test_settings.py).
+# Sessions end after SESSION_AGE_HOURS (counted from the login) and, by default, when
+# the browser closes: a shared office computer does not keep an HR session for weeks.
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_AGE_HOURS", "8")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    # Behind a TLS-terminating reverse proxy, the request's scheme is the one the proxy
+    # received, from the header it sets (and overwrites: a client must not choose it).
+    # Empty when the app is reached directly (gunicorn with its own certificate).
+    _PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _PROXY_SSL_HEADER:
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"),
+            "https",
+        )
+    # Plain HTTP is redirected to HTTPS, and browsers are told to use HTTPS only
+    # (HSTS). https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only a permission to be put on the browsers' preload list: nothing is submitted.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and images from the
+# app's own origin only; no inline script or style attribute, no eval, no frames, no
+# plugins. Bootstrap's icons are data: URIs in its CSS. Every page passes it in
+# Chromium (tests/e2e/test_csp.py). https://django-csp.readthedocs.io/
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {
@@ -374,5 +460,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes logs every login at INFO; a lockout is a warning.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -29,23 +29,30 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def pytest_configure(config: pytest.Config) -> None:
     """Test-wide settings, applied before any cache or user is used.
 
-    Each xdist worker (and each run) gets page-cache keys of its own, so workers that
-    share one Redis never read each other's pages (``clear_page_cache`` deletes only
-    these keys; Redis's FLUSHDB would also drop the other workers' Celery queues).
+    Each xdist worker (and each run) gets page-cache and throttle keys of its own, so
+    workers that share one Redis never read each other's pages or counts
+    (``clear_cache`` deletes only these keys; Redis's FLUSHDB would also drop the other
+    workers' Celery queues).
     """
     settings.PASSWORD_HASHERS = FAST_HASHERS
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:12]
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    pages = settings.CACHES["pages"]
-    pages["KEY_PREFIX"] = f"{pages.get('KEY_PREFIX', 'strategi')}-test-{run}-{worker}"
+    for alias in ("pages", "throttle"):
+        config = settings.CACHES[alias]
+        config["KEY_PREFIX"] = f"{config.get('KEY_PREFIX', 'strategi')}-test-{run}-{worker}"
 
 
 def clear_page_cache() -> None:
     """Empty this test process's page cache (only its own keys when it is Redis)."""
+    clear_cache("pages")
+
+
+def clear_cache(alias: str) -> None:
+    """Empty this test process's cache ``alias`` (only its own keys when it is Redis)."""
     from django.core.cache import caches
 
-    cache = caches["pages"]
-    location = settings.CACHES["pages"].get("LOCATION", "")
+    cache = caches[alias]
+    location = settings.CACHES[alias].get("LOCATION", "")
     if not str(location).startswith("redis://"):
         cache.clear()
         return
@@ -53,7 +60,7 @@ def clear_page_cache() -> None:
 
     server = redis.Redis.from_url(location, socket_timeout=5)
     try:
-        keys = list(server.scan_iter(f"{settings.CACHES['pages']['KEY_PREFIX']}:*"))
+        keys = list(server.scan_iter(f"{settings.CACHES[alias]['KEY_PREFIX']}:*"))
         if keys:
             server.delete(*keys)
     finally:
@@ -168,6 +175,17 @@ def migrated_roles(transactional_db) -> None:
 
     importlib.import_module("workplaces.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("workplaces.migrations.0005_hr_permissions").grant(apps, None)
+    importlib.import_module("org.migrations.0002_hr_unlocks_logins").grant(apps, None)
+    importlib.import_module("hr.migrations.0002_employment_absence_history").grant(apps, None)
+    # Those migrations granted HR the unit tree and role assignments under the former app
+    # label; after a flush their content types exist only under "org".
+    from django.contrib.auth.models import Group, Permission
+
+    Group.objects.get(name="HR").permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="org", content_type__model__in=["orgunit", "roleassignment"]
+        )
+    )
 
 
 @pytest.fixture

@@ -16,13 +16,34 @@ PROBE = (
     "'port': d.get('PORT'), 'eager': settings.CELERY_TASK_ALWAYS_EAGER, "
     "'broker': settings.CELERY_BROKER_URL, 'debug': settings.DEBUG, 'demo': settings.DEMO_MODE}))"
 )
-UNSET = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DEMO_MODE", "ALLOWED_HOSTS")
+UNSET = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "DEMO_MODE",
+    "ALLOWED_HOSTS",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SESSION_AGE_HOURS",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+)
+# A production secret key as `secrets.token_urlsafe(50)` makes one.
+PRODUCTION_KEY = "q3V8xK1mZt7Rb2Nw9Lp4Hs6Jd0Fg5Ya8Ue3Ci7Ok1Tr6Wn2Mb4Xv9Ze5Qa0Sl3Py7"
+SECURITY_PROBE = (
+    "import json; from django.conf import settings as s; print(json.dumps({"
+    "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), 'redirect': s.SECURE_SSL_REDIRECT, "
+    "'hsts': s.SECURE_HSTS_SECONDS, 'subdomains': s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+    "'secure_cookies': [s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE], "
+    "'session_age': s.SESSION_COOKIE_AGE, 'browser_close': s.SESSION_EXPIRE_AT_BROWSER_CLOSE}))"
+)
 
 
-def run_settings(**env: str) -> subprocess.CompletedProcess:
+def run_settings(*, code: str = PROBE, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in UNSET}
     return subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PROBE],
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "strategi.settings", **env},
         capture_output=True,
@@ -32,8 +53,8 @@ def run_settings(**env: str) -> subprocess.CompletedProcess:
     )
 
 
-def probe(**env: str) -> dict:
-    result = run_settings(**env)
+def probe(*, code: str = PROBE, **env: str) -> dict:
+    result = run_settings(code=code, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -76,11 +97,54 @@ def test_production_refuses_a_weak_secret_key():
     assert "SECRET_KEY is too weak" in result.stderr
 
 
+def test_production_refuses_a_long_key_of_few_characters():
+    result = run_settings(DEBUG="false", SECRET_KEY="k" * 60, ALLOWED_HOSTS="x.example")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
 def test_production_starts_with_a_real_secret_key_and_is_not_a_demo():
-    config = probe(DEBUG="false", SECRET_KEY="k" * 60, ALLOWED_HOSTS="strategi.example")
+    config = probe(DEBUG="false", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="strategi.example")
 
     assert config["debug"] is False
     assert config["demo"] is False
+
+
+def test_production_redirects_to_https_with_hsts_behind_a_proxy_by_default():
+    config = probe(
+        code=SECURITY_PROBE,
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_KEY,
+        ALLOWED_HOSTS="strategi.example",
+    )
+
+    assert config == {
+        "proxy": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "redirect": True,
+        "hsts": 31536000,
+        "subdomains": True,
+        "secure_cookies": [True, True],
+        "session_age": 8 * 3600,
+        "browser_close": True,
+    }
+
+
+def test_production_behind_another_proxy_header_or_none_and_longer_sessions():
+    env = {"DEBUG": "false", "SECRET_KEY": PRODUCTION_KEY, "ALLOWED_HOSTS": "strategi.example"}
+
+    other = probe(code=SECURITY_PROBE, SECURE_PROXY_SSL_HEADER="X-Forwarded-Scheme", **env)
+    direct = probe(
+        code=SECURITY_PROBE,
+        SECURE_PROXY_SSL_HEADER="",
+        SESSION_AGE_HOURS="12",
+        SESSION_EXPIRE_AT_BROWSER_CLOSE="false",
+        **env,
+    )
+
+    assert other["proxy"] == ["HTTP_X_FORWARDED_SCHEME", "https"]
+    assert direct["proxy"] is None
+    assert (direct["session_age"], direct["browser_close"]) == (12 * 3600, False)
 
 
 def test_a_malformed_boolean_is_an_error_not_a_guess():

@@ -8,6 +8,7 @@ Rendered pages are cached per access scope, parameters and data version
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -299,7 +300,8 @@ def _export_name(chosen: DashboardFilter, extension: str) -> str:
     parts = ["dashboard", chosen.period.label if chosen.period else "empty"]
     if chosen.area:
         parts.append(chosen.area.code)
-    return "-".join(parts) + "." + extension
+    # A header may hold no quote or line break, whatever a unit code holds.
+    return re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(parts)) + "." + extension
 
 
 @require_GET

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from strategi.celery import enqueue_on_commit
 from strategi.db import advisory_xact_lock
+from strategi.spreadsheet import csv_row
 
 from ..models import ImportJob, ImportJobFile
 from ..signals import hr_data_changed
@@ -174,7 +175,11 @@ def _run(
             job.status = ImportJob.Status.FAILED
         else:
             outcome = write_batch(
-                batch=batch, stored=stored, user=user, change_reason=f"HR import {job.pk}"
+                batch=batch,
+                stored=stored,
+                user=user,
+                change_reason=f"HR import {job.pk}",
+                job=job,
             )
             for name, written in outcome.counts.items():
                 counts[name].update(written)
@@ -265,19 +270,22 @@ def rejects_write_csv(*, result: ImportResult, handle: TextIO) -> int:
     """Write the rejected rows as CSV, one line per problem with the row's values.
 
     Columns: file, line, column, reason, then every column of the rejected rows'
-    files. Returns the number of problems written.
+    files. Returns the number of problems written. Text cells are data, never
+    formulas (``strategi.spreadsheet``): a rejected value ``=1+2`` is written ``'=1+2``.
     """
     value_columns: list[str] = []
     for row in result.rejected:
         value_columns += [c for c in row.values if c not in value_columns]
     writer = csv.writer(handle)
-    writer.writerow(["file", "line", "column", "reason", *value_columns])
+    writer.writerow(csv_row(["file", "line", "column", "reason", *value_columns]))
     written = 0
     for row in result.rejected:
         for error in row.errors:
             writer.writerow(
-                [row.file, row.line, error.column, error.reason]
-                + [row.values.get(c, "") for c in value_columns]
+                csv_row(
+                    [row.file, row.line, error.column, error.reason]
+                    + [row.values.get(c, "") for c in value_columns]
+                )
             )
             written += 1
     return written

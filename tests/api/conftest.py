@@ -1,20 +1,19 @@
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 
 from tests.api.helpers import ApiWorld, build_api_world
 from tests.api.objects import PlanObjects, build_plan_objects
-from tests.conftest import FAST_HASHERS, shared_for_module
+from tests.conftest import FAST_HASHERS, clear_cache, shared_for_module
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_history() -> Iterator[None]:
-    """The throttle counts requests per token id in the cache; ids repeat between tests."""
-    cache.clear()
+    """The throttle counts requests per token id in its cache; ids repeat between tests."""
+    clear_cache("throttle")
     yield
-    cache.clear()
+    clear_cache("throttle")
 
 
 @pytest.fixture

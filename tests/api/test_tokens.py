@@ -193,6 +193,28 @@ def test_requests_are_throttled_per_token_with_a_json_429(world, monkeypatch):
     assert world.client("hr").get("/api/v1/units/").status_code == 200
 
 
+def test_the_api_answers_unthrottled_when_the_throttle_cache_is_down(world, settings, monkeypatch):
+    """Redis down must not take the API with it: requests pass, and only one waits."""
+    from api import throttling
+
+    monkeypatch.setattr(throttling, "_paused_until", 0.0)
+    monkeypatch.setattr(ClientRateThrottle, "rate", "1/minute", raising=False)
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    client = world.client("token-read")
+
+    statuses = [client.get("/api/v1/units/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert throttling._paused_until > 0
+
+
 def test_a_json_body_over_the_limit_is_413(world, objects, settings):
     settings.API_MAX_BODY_BYTES = 2000
     action = objects.actions["V1"]

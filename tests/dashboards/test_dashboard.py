@@ -359,7 +359,7 @@ def test_the_rows_below_a_unit_are_a_fragment_like_the_pages_rows(hr_client, uni
     fragment = response.content.decode()
     assert fragment.lstrip().startswith("<tr")
     assert unit_rows(fragment) == ["SH"]
-    assert 'style="--depth: 2"' in fragment
+    assert 'data-depth="2"' in fragment
     assert toggle(fragment, units["SH"]) == ("false", None)
     assert 'data-rows-url="/dashboard/rows/SH/?granularity=tertial&amp;period=2024-T2"' in (
         fragment

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory
 
 from demo.services import demo_load
 from hr.models import AbsenceSpell, Employment
@@ -42,10 +43,10 @@ def test_demo_load_imports_a_municipality_and_creates_one_user_per_role(settings
     assert OrgUnit.objects.filter(shift_based=True).exists()
     assert Employment.objects.values("person_id").distinct().count() == 200
     for username, role in [("hr", "HR"), ("leder", "Leder"), ("tillitsvalgt", "Tillitsvalgt")]:
-        user = authenticate(username=username, password="demo")
+        user = authenticate(RequestFactory().post("/"), username=username, password="demo")
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [role]
-    assert authenticate(username="hr", password="demo").is_staff
+    assert authenticate(RequestFactory().post("/"), username="hr", password="demo").is_staff
 
 
 def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings, seeded_strategies):
