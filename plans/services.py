@@ -144,7 +144,7 @@ def _get_or_create(
     times: an IntegrityError whose row is not there to read was another problem.
     """
     for _attempt in range(3):
-        found = model.objects.filter(**lookup).first()
+        found = model._default_manager.filter(**lookup).first()
         if found is not None:
             return found, False
         try:
@@ -153,9 +153,9 @@ def _get_or_create(
                 row.save()
             return row, True
         except IntegrityError:
-            if not model.objects.filter(**lookup).exists():
+            if not model._default_manager.filter(**lookup).exists():
                 raise
-    return model.objects.get(**lookup), False
+    return model._default_manager.get(**lookup), False
 
 
 class ConflictError(Exception):
@@ -275,7 +275,7 @@ def submit_once(
             _("A submission key is 1 to 100 letters (a-z, A-Z), digits, «.», «_», «:» or «-».")
         )
     fingerprint = _fingerprint(content)
-    scope = scope[: SubmissionKey._meta.get_field("scope").max_length]  # type: ignore[index]
+    scope = scope[: SubmissionKey._meta.get_field("scope").max_length]
     with transaction.atomic():
         SubmissionKey.objects.filter(
             user=by, created_at__lt=timezone.now() - dt.timedelta(hours=SUBMISSION_KEY_HOURS)
@@ -297,7 +297,7 @@ def submit_once(
             )
         result, object_id, location = perform()
         claim.object_id = object_id
-        claim.location = location[: SubmissionKey._meta.get_field("location").max_length]  # type: ignore[index]
+        claim.location = location[: SubmissionKey._meta.get_field("location").max_length]
         claim.save(update_fields=["object_id", "location"])
     return Submitted(result=result, object_id=object_id, location=location, replayed=False)
 
