@@ -63,4 +63,4 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.run --size $(SIZE) $(if $(RESUME),--resume) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from plans.services import ConflictError, ReportSubmittedError
+from strategi.db import BUSY_RETRY_AFTER_SECONDS, database_busy
 
 
 class Conflict(exceptions.APIException):
@@ -38,6 +39,23 @@ class PreconditionRequired(exceptions.APIException):
         "a colleague's change is not overwritten."
     )
     default_code = "precondition_required"
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = gettext_lazy(
+        "This Idempotency-Key was used for another request (another body or another "
+        "endpoint). Nothing was saved; send a new key for a new request."
+    )
+    default_code = "idempotency_key_reused"
+
+
+class DatabaseBusy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy(
+        "The database is busy with another change. Nothing was saved; try again in a moment."
+    )
+    default_code = "database_busy"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -81,6 +99,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif database_busy(exc):
+        exc = DatabaseBusy()
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's 500 handling (logged)
     response = drf_exception_handler(exc, context)
@@ -93,4 +113,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Conflict) and exc.current_version is not None:
         body["current_version"] = exc.current_version
     response.data = body
+    if isinstance(exc, DatabaseBusy):
+        response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
     return response

@@ -26,8 +26,10 @@ class ApiToken(models.Model):
     """A client's API key. The key itself is shown once; only its hash is stored.
 
     The client acts as ``user`` (its roles decide what it may see and change), further
-    limited to the subtrees of ``units`` when any are given, and to reading unless
-    ``can_write``.
+    limited to the subtrees of ``units`` when it is ``unit_limited``, and to reading
+    unless ``can_write``. A limited token whose units have all been deleted sees
+    nothing (it fails closed): ``unit_codes`` keeps the codes it was limited to, so HR
+    can see which are gone.
     """
 
     name = models.CharField(_("client name"), max_length=100)
@@ -45,8 +47,12 @@ class ApiToken(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("limited to units"),
-        help_text=_("The token sees only these units and the units below them. Empty: all."),
+        help_text=_("The token sees only these units and the units below them."),
     )
+    # Set once when the token is created: a limit is never lifted by its units
+    # disappearing (deleting a unit removes it from ``units``).
+    unit_limited = models.BooleanField(_("limited to units"), default=False, editable=False)
+    unit_codes = models.JSONField(_("unit codes when created"), default=list, editable=False)
     can_write = models.BooleanField(_("may write"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -72,3 +78,8 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def lost_unit_codes(self) -> list[str]:
+        """The codes it was limited to whose units no longer exist (uses ``units``)."""
+        present = {unit.code for unit in self.units.all()}
+        return [code for code in self.unit_codes if code not in present]

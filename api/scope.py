@@ -3,6 +3,10 @@
 The rules are those of ``org.access`` for the acting user (a token acts as its
 user). A token limited to units sees only their subtrees; a read-only token writes
 nothing. Session requests (the browser) have the user's full rights.
+
+Every limit fails closed: a token limited to units whose units have all been deleted
+sees no unit at all (it never falls back to "no limit"), and, being limited, may not
+import.
 """
 
 from django.db.models import QuerySet
@@ -19,21 +23,20 @@ def token_of(request: Request) -> ApiToken | None:
 
 
 def _token_unit_ids(request: Request) -> set[int] | None:
-    """The units a unit-limited token covers (with every unit below); None: no limit."""
+    """The units a unit-limited token covers (with every unit below); None: no limit.
+
+    A limited token whose units are gone covers the empty set: it sees nothing.
+    """
     token = token_of(request)
-    if token is None:
+    if token is None or not token.unit_limited:
         return None
     cache = request.__dict__.setdefault("_token_units", {})
     if "ids" not in cache:
-        roots = list(token.units.values_list("pk", flat=True))
-        cache["ids"] = (
-            set(
-                OrgUnitClosure.objects.filter(ancestor_id__in=roots).values_list(
-                    "descendant_id", flat=True
-                )
+        roots = token.units.values("pk")
+        cache["ids"] = set(
+            OrgUnitClosure.objects.filter(ancestor_id__in=roots).values_list(
+                "descendant_id", flat=True
             )
-            if roots
-            else None
         )
     return cache["ids"]
 
@@ -65,6 +68,14 @@ def unit_visible(request: Request, unit: OrgUnit) -> bool:
 def indicator_units(request: Request) -> QuerySet[OrgUnit]:
     """Units whose indicator values the caller may read (health data: HR and leaders)."""
     return _narrow(request, access.indicator_units(request.user))
+
+
+def target_units(request: Request) -> QuerySet[OrgUnit]:
+    """Units whose targets apply to the caller's indicator units: those and all above."""
+    above = OrgUnitClosure.objects.filter(descendant__in=indicator_units(request)).values(
+        "ancestor_id"
+    )
+    return OrgUnit.objects.filter(pk__in=above)
 
 
 def can_view_indicators(request: Request) -> bool:

@@ -17,6 +17,7 @@ from measures.selectors import EXPORT_FIELDS
 from measures.status import Status
 from org.models import OrgUnit
 from plans.models import Action, ActionPlan, TertialReport
+from plans.services import ACTION_DESCRIPTION_MAX, REPORT_COMMENT_MAX, REPORT_SUMMARY_MAX
 
 
 class StrategySerializer(serializers.ModelSerializer):
@@ -170,6 +171,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["copied_from", "version"]
+        extra_kwargs = {"description": {"max_length": ACTION_DESCRIPTION_MAX}}
 
 
 class ActionUpdateSerializer(ActionSerializer):
@@ -203,12 +205,12 @@ class PlanSerializer(serializers.ModelSerializer):
             "actions",
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
-        extra_kwargs = {"year": {"min_value": 2000, "max_value": 2100}}
+        # Which years may have a plan is the service's rule (plans.services), as on the web.
 
 
 class CommentSerializer(serializers.Serializer):
     indicator = serializers.SlugRelatedField(slug_field="slug", queryset=Indicator.objects.all())
-    text = serializers.CharField(allow_blank=True, max_length=5000)
+    text = serializers.CharField(allow_blank=True, max_length=REPORT_COMMENT_MAX)
 
 
 class TertialReportSerializer(serializers.ModelSerializer):
@@ -231,10 +233,8 @@ class TertialReportSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["state", "summary", "submitted_at", "version"]
-        extra_kwargs = {
-            "year": {"min_value": 2000, "max_value": 2100},
-            "tertial": {"min_value": 1, "max_value": 3},
-        }
+        # Which tertials may have a report (begun, from 2000) is the service's rule
+        # (plans.services.report_period_validate), as on the web.
         # get_or_create: an existing report is returned, not refused.
         validators: list[Any] = []
 
@@ -246,7 +246,7 @@ class TertialReportSerializer(serializers.ModelSerializer):
 
 
 class TertialReportUpdateSerializer(serializers.Serializer):
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=REPORT_SUMMARY_MAX)
     comments = CommentSerializer(many=True, required=False)
     prioritised_actions = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=500

@@ -60,6 +60,12 @@ def token_create(
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the client a name.")})
+    limit = ApiToken._meta.get_field("name").max_length or 0
+    if len(name) > limit:
+        raise ValidationError(
+            {"name": _("Give a name of at most %(limit)s characters.") % {"limit": limit}}
+        )
+    units = list(dict.fromkeys(units))
     raw = token_generate()
     token = ApiToken(
         name=name,
@@ -68,6 +74,8 @@ def token_create(
         key_start=raw[:10],
         can_write=can_write,
         created_by=by,
+        unit_limited=bool(units),
+        unit_codes=sorted(unit.code for unit in units),
     )
     history_user_set(token, by)
     token.save()

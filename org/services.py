@@ -6,7 +6,7 @@ tree with a cycle and rebuilds the closure table in the same transaction.
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from strategi.db import history_user_set
@@ -41,12 +41,21 @@ def orgunit_tree_rebuild() -> int:
 def role_assignment_create(*, user: User, unit: OrgUnit, role: str, by: User) -> RoleAssignment:
     """Give ``user`` a role on ``unit`` (and the units below it); HR only."""
     access.ensure_hr(by)
+    already = _("The user already has this role on this unit.")
     if RoleAssignment.objects.filter(user=user, unit=unit, role=role).exists():
-        raise ValidationError(_("The user already has this role on this unit."))
+        raise ValidationError(already)
     assignment = RoleAssignment(user=user, unit=unit, role=role)
     assignment.full_clean()
     history_user_set(assignment, by)
-    assignment.save()
+    try:
+        # Two concurrent saves (a double click) both pass the check above; the unique
+        # constraint refuses the second, which is answered like the check.
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError:
+        if RoleAssignment.objects.filter(user=user, unit=unit, role=role).exists():
+            raise ValidationError(already) from None
+        raise
     return assignment
 
 

@@ -1,5 +1,7 @@
 """Forms for action plans and tertial reports (rendered with crispy-forms, Bootstrap 5)."""
 
+import uuid
+
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -9,6 +11,7 @@ from goals.models import Goal, Strategy, SubMeasure
 
 from .models import Action
 from .selectors import ReportIndicator
+from .services import ACTION_DESCRIPTION_MAX, REPORT_COMMENT_MAX, REPORT_SUMMARY_MAX
 
 
 class DateInput(forms.DateInput):
@@ -18,7 +21,40 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ActionForm(forms.Form):
+class SubmittedOnceForm(forms.Form):
+    """A form that carries a fresh submission key, so that a double submit saves once.
+
+    The key is made when the form is shown and sent back with it (a hidden field);
+    ``plans.services.submit_once`` lets only its first submission write.
+    """
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", new_submission_key())
+
+    def submission_key(self) -> str:
+        return self.cleaned_data.get("submission") or ""
+
+    def content(self) -> dict:
+        """What was submitted, without the key: the same content gives the same digest."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "submission"}
+
+
+def new_submission_key() -> str:
+    return uuid.uuid4().hex
+
+
+def with_new_submission_key(data: object) -> object:
+    """A copy of a form's POST data with a fresh submission key (to save it anew)."""
+    copy = data.copy()  # type: ignore[attr-defined]
+    copy["submission"] = new_submission_key()
+    return copy
+
+
+class ActionForm(SubmittedOnceForm):
     """An action (tiltak); ``version`` is the one the form was opened with."""
 
     goal = forms.ModelChoiceField(label=_("Goal"), queryset=Goal.objects.none(), empty_label=None)
@@ -32,6 +68,7 @@ class ActionForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=ACTION_DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: how, with whom, and how you will know that it worked."),
     )
@@ -95,8 +132,8 @@ class ActionForm(forms.Form):
         return data
 
     def action_fields(self) -> dict:
-        """The cleaned values the services take (everything but ``version``)."""
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        """The cleaned values the services take (everything but ``version`` and the key)."""
+        return {k: v for k, v in self.content().items() if k != "version"}
 
 
 def action_initial(action: Action) -> dict:
@@ -123,7 +160,7 @@ class ActionChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title} ({obj.goal.title})"
 
 
-class TertialReportForm(forms.Form):
+class TertialReportForm(SubmittedOnceForm):
     """Fields ``comment_<indicator id>`` for each indicator, then actions and summary."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -137,6 +174,7 @@ class TertialReportForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         required=False,
+        max_length=REPORT_SUMMARY_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("How did the tertial go, and what will you do next?"),
     )
@@ -154,6 +192,7 @@ class TertialReportForm(forms.Form):
             self.fields[self.comment_name(row.indicator.pk)] = forms.CharField(
                 label=gettext("Comment on %(indicator)s") % {"indicator": row.indicator.name},
                 required=False,
+                max_length=REPORT_COMMENT_MAX,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text=gettext("Why is the value where it is, and what are you doing about it?"),
             )

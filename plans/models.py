@@ -212,3 +212,34 @@ class IndicatorComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report}: {self.indicator_id}"
+
+
+class SubmissionKey(models.Model):
+    """One submission of a form or an API request, by its key: a repeat gets its result.
+
+    A form carries a fresh key (a hidden field); an API client may send an
+    ``Idempotency-Key`` header. ``plans.services.submit_once`` claims the key in the same
+    transaction as the write, so a double click or a client's retry writes once. Keys
+    are kept for a day (``SUBMISSION_KEY_HOURS``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    # What was submitted where (e.g. "action-create:12:2026"), and a digest of the content.
+    scope = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    # The first submission's result: the object it wrote and where it is shown.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="plans_submission_key_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -8,20 +8,31 @@ Concurrent edits are detected by a ``version`` on actions and reports: a form ca
 the version it was opened with, and a save against another version raises
 ``ConflictError`` instead of overwriting a colleague's work (``_locked``). Any change to
 a plan's actions also bumps ``ActionPlan.version``.
+
+Concurrent first saves are safe too: a plan or report that does not exist yet is
+created once (``_get_or_create``, the unique constraint decides), and a form's or API
+client's submission key makes a repeated submission return the first one's result
+(``submit_once``). The rules on what may be written (years, tertials, dates, text
+lengths, control characters) live here, so the web and the API answer alike.
 """
 
 import datetime as dt
+import hashlib
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from goals.models import Goal
@@ -31,12 +42,120 @@ from org import access
 from org.models import OrgUnit
 from strategi.db import history_user_set
 
-from .models import ACTION_FIELDS, Action, ActionPlan, IndicatorComment, TertialReport
+from .models import (
+    ACTION_FIELDS,
+    Action,
+    ActionPlan,
+    IndicatorComment,
+    SubmissionKey,
+    TertialReport,
+)
 
 if TYPE_CHECKING:
     from .selectors import Reminder
 
 Versioned = TypeVar("Versioned", Action, TertialReport)
+Row = TypeVar("Row", bound=models.Model)
+T = TypeVar("T")
+
+# --- What may be written (the web and the API follow the same rules) -----------------------
+
+# Plans exist from this year, and at most this many years ahead of the current one.
+PLAN_FIRST_YEAR = 2000
+PLAN_YEARS_AHEAD = 5
+# Tertial reports exist from this year, for tertials that have begun.
+REPORT_FIRST_YEAR = 2000
+# The longest texts, in characters (titles and names are limited by their columns).
+ACTION_DESCRIPTION_MAX = 5000
+REPORT_SUMMARY_MAX = 20000
+REPORT_COMMENT_MAX = 5000
+# An action's dates lie from 1 January of this year to the end of the plan's year + 5.
+ACTION_DATE_FIRST_YEAR = 2000
+# C0 and C1 control characters and DEL; tab and line breaks are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def plan_last_year(today: dt.date | None = None) -> int:
+    """The last year a plan may be made for (``PLAN_YEARS_AHEAD`` from this year)."""
+    return (today or timezone.localdate()).year + PLAN_YEARS_AHEAD
+
+
+def plan_year_validate(year: int) -> None:
+    """``ValidationError`` (field ``year``) unless plans may exist for ``year``."""
+    last = plan_last_year()
+    if not PLAN_FIRST_YEAR <= year <= last:
+        raise ValidationError(
+            {
+                "year": _("Plans are made for the years %(first)s to %(last)s.")
+                % {"first": PLAN_FIRST_YEAR, "last": last}
+            }
+        )
+
+
+def report_period_validate(year: int, tertial: int) -> None:
+    """``ValidationError`` unless a report may exist for the tertial: it has begun."""
+    if not 1 <= tertial <= 3:
+        raise ValidationError({"tertial": _("A year has the tertials 1, 2 and 3.")})
+    if year < REPORT_FIRST_YEAR:
+        raise ValidationError(
+            {"year": _("Reports exist from %(first)s.") % {"first": REPORT_FIRST_YEAR}}
+        )
+    if year > dt.MAXYEAR or P.tertial(year, tertial).start > timezone.localdate():
+        raise ValidationError(
+            {
+                "tertial": _(
+                    "Tertial %(tertial)s of %(year)s has not begun: a report is written "
+                    "from the tertial's first day."
+                )
+                % {"tertial": tertial, "year": year}
+            }
+        )
+
+
+def text_problem(text: str, *, limit: int | None = None) -> str | None:
+    """What is wrong with a text a user wrote, or None: too long, or a control character."""
+    if limit is not None and len(text) > limit:
+        return _("Write at most %(limit)s characters (this text has %(length)s).") % {
+            "limit": limit,
+            "length": len(text),
+        }
+    found = _CONTROL.search(text)
+    if found:
+        return _(
+            "The text contains a control character (U+%(code)04X) at character %(position)s, "
+            "which cannot be saved. Remove it, e.g. by typing the text again there."
+        ) % {"code": ord(found.group()), "position": found.start() + 1}
+    return None
+
+
+def _field_limit(model: type[models.Model], name: str) -> int | None:
+    return model._meta.get_field(name).max_length  # type: ignore[union-attr]
+
+
+def _get_or_create(
+    model: type[Row], lookup: Mapping[str, Any], make: Callable[[], Row]
+) -> tuple[Row, bool]:
+    """The row matching ``lookup``, else ``make()``'s new row; whether it was created.
+
+    Safe under concurrency: two requests that both find nothing both insert, in a
+    savepoint each; the unique constraint lets one through and the other reads its row.
+    (On PostgreSQL the second INSERT waits for the first transaction and fails when it
+    commits, so the row is then visible; on SQLite writers take turns.) Retried a few
+    times: an IntegrityError whose row is not there to read was another problem.
+    """
+    for _attempt in range(3):
+        found = model._default_manager.filter(**lookup).first()
+        if found is not None:
+            return found, False
+        try:
+            with transaction.atomic():
+                row = make()
+                row.save()
+            return row, True
+        except IntegrityError:
+            if not model._default_manager.filter(**lookup).exists():
+                raise
+    return model._default_manager.get(**lookup), False
 
 
 class ConflictError(Exception):
@@ -81,7 +200,119 @@ def _refuse_submitted(report: TertialReport) -> None:
         raise ReportSubmittedError
 
 
+# --- Submitting once ---------------------------------------------------------------------
+
+# A submission key is kept this long: a repeat after that is a new submission.
+SUBMISSION_KEY_HOURS = 24
+SUBMISSION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+class SubmissionKeyReusedError(Exception):
+    """The key was used before for another submission (other content or another form)."""
+
+    def __init__(self, earlier: SubmissionKey) -> None:
+        self.earlier = earlier
+        super().__init__(f"submission key {earlier.key!r} was used for {earlier.scope}")
+
+
+@dataclass(frozen=True)
+class Submitted(Generic[T]):
+    """The outcome of ``submit_once``.
+
+    ``result`` is what ``perform`` returned, or None when this was a repeat
+    (``replayed``); ``object_id`` and ``location`` are the first submission's.
+    """
+
+    result: T | None
+    object_id: int | None
+    location: str
+    replayed: bool
+
+
+def _fingerprint(content: Any) -> str:
+    """A digest of what was submitted (model instances by primary key)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, models.Model):
+            return value.pk
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            items = [plain(v) for v in value]
+            return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+        if isinstance(value, models.QuerySet):
+            return sorted(value.values_list("pk", flat=True))
+        return value
+
+    text = json.dumps(plain(content), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def submit_once(
+    *,
+    by: User,
+    key: str,
+    scope: str,
+    content: Any,
+    perform: Callable[[], tuple[T, int | None, str]],
+) -> Submitted[T]:
+    """Run ``perform`` once per submission ``key``; a repeat returns the first's result.
+
+    A double-clicked form, or an API client that retries after a timeout, sends the same
+    key twice: the second gets the first's ``object_id`` and ``location`` and nothing is
+    written again. ``perform`` returns (its result, the object's id, where to find it);
+    it runs in the same transaction as the key's claim, so when it fails the key is free
+    again, and a concurrent repeat waits for the first to finish (the unique key) and
+    then replays it. The key is kept in the database, so this holds across processes.
+    ``SubmissionKeyReusedError`` when the key was used for other ``content`` or another
+    ``scope`` (what is submitted where). An empty ``key`` just performs.
+    """
+    if not key:
+        result, object_id, location = perform()
+        return Submitted(result=result, object_id=object_id, location=location, replayed=False)
+    if not SUBMISSION_KEY_PATTERN.match(key):
+        raise ValidationError(
+            _("A submission key is 1 to 100 letters (a-z, A-Z), digits, «.», «_», «:» or «-».")
+        )
+    fingerprint = _fingerprint(content)
+    scope = scope[: SubmissionKey._meta.get_field("scope").max_length]
+    with transaction.atomic():
+        SubmissionKey.objects.filter(
+            user=by, created_at__lt=timezone.now() - dt.timedelta(hours=SUBMISSION_KEY_HOURS)
+        ).delete()
+        try:
+            with transaction.atomic():
+                claim = SubmissionKey.objects.create(
+                    user=by, key=key, scope=scope, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            earlier = SubmissionKey.objects.get(user=by, key=key)
+            if (earlier.scope, earlier.fingerprint) != (scope, fingerprint):
+                raise SubmissionKeyReusedError(earlier) from None
+            return Submitted(
+                result=None,
+                object_id=earlier.object_id,
+                location=earlier.location,
+                replayed=True,
+            )
+        result, object_id, location = perform()
+        claim.object_id = object_id
+        claim.location = location[: SubmissionKey._meta.get_field("location").max_length]
+        claim.save(update_fields=["object_id", "location"])
+    return Submitted(result=result, object_id=object_id, location=location, replayed=False)
+
+
 # --- Action plans and actions --------------------------------------------------------------
+
+
+def _date_problem(day: dt.date | None, *, last: dt.date) -> str | None:
+    first = dt.date(ACTION_DATE_FIRST_YEAR, 1, 1)
+    if day is None or first <= day <= last:
+        return None
+    return _("Give a date from %(first)s to %(last)s.") % {
+        "first": date_format(first, "SHORT_DATE_FORMAT"),
+        "last": date_format(last, "SHORT_DATE_FORMAT"),
+    }
 
 
 def _validate_action(*, plan: ActionPlan, action: Action) -> None:
@@ -97,6 +328,21 @@ def _validate_action(*, plan: ActionPlan, action: Action) -> None:
         )
     if not action.title.strip():
         errors["title"] = _("Give the action a title.")
+    limits = {
+        "title": _field_limit(Action, "title"),
+        "responsible": _field_limit(Action, "responsible"),
+        "description": ACTION_DESCRIPTION_MAX,
+    }
+    for name, limit in limits.items():
+        problem = text_problem(getattr(action, name), limit=limit)
+        if problem and name not in errors:
+            errors[name] = problem
+    # Far-off dates are typing errors (and a year past 9998 cannot be copied on).
+    last = dt.date(plan.year + PLAN_YEARS_AHEAD, 12, 31)
+    for name in ("deadline", "representatives_took_part_on"):
+        problem = _date_problem(getattr(action, name), last=last)
+        if problem and name not in errors:
+            errors[name] = problem
     if errors:
         raise ValidationError(errors)
 
@@ -118,18 +364,28 @@ def _plan_touched(plan: ActionPlan) -> None:
 
 
 @transaction.atomic
-def plan_get_or_create(*, unit: OrgUnit, year: int, by: User) -> ActionPlan:
-    """The unit's plan for ``year`` under the active strategy, created when missing."""
+def plan_ensure(*, unit: OrgUnit, year: int, by: User) -> tuple[ActionPlan, bool]:
+    """The unit's plan for ``year`` under the active strategy, and whether it was created.
+
+    Concurrent first calls create one plan and all return it.
+    """
     access.ensure_can_edit_plans(by, unit)
+    plan_year_validate(year)
     strategy = strategy_get_active()
     if strategy is None:
         raise ValidationError(_("There is no active strategy to plan under."))
-    plan = ActionPlan.objects.filter(unit=unit, strategy=strategy, year=year).first()
-    if plan is None:
+
+    def make() -> ActionPlan:
         plan = ActionPlan(unit=unit, strategy=strategy, year=year)
         history_user_set(plan, by)
-        plan.save()
-    return plan
+        return plan
+
+    return _get_or_create(ActionPlan, {"unit": unit, "strategy": strategy, "year": year}, make)
+
+
+def plan_get_or_create(*, unit: OrgUnit, year: int, by: User) -> ActionPlan:
+    """The unit's plan for ``year`` under the active strategy, created when missing."""
+    return plan_ensure(unit=unit, year=year, by=by)[0]
 
 
 @transaction.atomic
@@ -190,6 +446,8 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: User) -> list[Action]:
     copied into this plan is not copied again.
     """
     access.ensure_can_edit_plans(by, plan.unit)
+    # One copy at a time per plan: two concurrent copies would both find nothing copied.
+    ActionPlan.objects.select_for_update().filter(pk=plan.pk).first()
     already = Action.objects.filter(plan=plan, copied_from__isnull=False).values("copied_from")
     originals = (
         Action.objects.filter(
@@ -224,12 +482,41 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: User) -> list[Action]:
 
 
 @transaction.atomic
+def report_ensure(
+    *, unit: OrgUnit, year: int, tertial: int, by: User
+) -> tuple[TertialReport, bool]:
+    """The unit's report of the tertial, and whether it was created (a new draft).
+
+    Only a tertial that has begun has a report (``report_period_validate``).
+    Concurrent first calls create one report and all return it.
+    """
+    access.ensure_can_edit_plans(by, unit)
+    report_period_validate(year, tertial)
+
+    def make() -> TertialReport:
+        report = TertialReport(unit=unit, year=year, tertial=tertial)
+        history_user_set(report, by)
+        return report
+
+    return _get_or_create(TertialReport, {"unit": unit, "year": year, "tertial": tertial}, make)
+
+
 def report_get_or_create(*, unit: OrgUnit, year: int, tertial: int, by: User) -> TertialReport:
     """The unit's report of the tertial; a new draft when there is none yet."""
-    access.ensure_can_edit_plans(by, unit)
-    P.tertial(year, tertial)  # ValueError for a tertial that does not exist
-    report, _created = TertialReport.objects.get_or_create(unit=unit, year=year, tertial=tertial)
-    return report
+    return report_ensure(unit=unit, year=year, tertial=tertial, by=by)[0]
+
+
+def _validate_report_texts(*, summary: str, comments: Mapping[int, str]) -> None:
+    errors: dict[str, str] = {}
+    problem = text_problem(summary, limit=REPORT_SUMMARY_MAX)
+    if problem:
+        errors["summary"] = problem
+    for indicator_id, text in comments.items():
+        problem = text_problem(text, limit=REPORT_COMMENT_MAX)
+        if problem:
+            errors[f"comment_{indicator_id}"] = problem
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -250,6 +537,7 @@ def report_save(
     """
     access.ensure_can_edit_plans(by, report.unit)
     current = _locked(TertialReport, report.pk, version, first=_refuse_submitted)
+    _validate_report_texts(summary=summary, comments=comments)
     wanted = set(prioritised_action_ids)
     allowed = set(
         Action.objects.filter(

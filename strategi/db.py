@@ -7,13 +7,14 @@
   serializes writers by itself).
 - ``as_date``: a date column read through a raw cursor.
 - ``upsert_changed``: create-or-update that writes only what changed.
+- ``database_busy``: whether an error is SQLite's "database is locked" (answered 503).
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from django.db import connection, models
+from django.db import OperationalError, connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
@@ -132,3 +133,20 @@ def history_user_set(obj: models.Model, user: object) -> None:
     so the audit trail names the right person outside a request too.
     """
     obj._history_user = user  # type: ignore[attr-defined]
+
+
+# A client told that the database is busy may try again after this many seconds.
+BUSY_RETRY_AFTER_SECONDS = 5
+
+
+def database_busy(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's "database is locked": a writer waited in vain.
+
+    With ``BEGIN IMMEDIATE`` and a busy timeout (settings) this happens only when one
+    write takes longer than the timeout; the transaction was rolled back, nothing was
+    written, and the request may simply be sent again.
+    """
+    if not isinstance(error, OperationalError):
+        return False
+    message = str(error).lower()
+    return "database is locked" in message or "database table is locked" in message

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # SQLite busy for longer than its timeout: a 503 "try again", not a 500.
+    "strategi.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a refused login into the locked-out page.
@@ -142,6 +144,20 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (the embedded default) lets one writer in at a time. Every transaction
+    # takes the write lock when it begins (BEGIN IMMEDIATE), so two concurrent saves
+    # queue up instead of the later one failing "database is locked" when it turns
+    # from reading to writing; a writer waits up to SQLITE_TIMEOUT seconds for the
+    # lock. WAL lets pages read while someone writes. The price: a transaction that
+    # only reads also waits for the lock (Strategi opens transactions to write).
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#database-is-locked-errors
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------------

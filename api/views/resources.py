@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -41,7 +42,7 @@ from plans import services as plans
 from plans.models import Action, ActionPlan, TertialReport
 
 from .. import filters, scope, serializers
-from ..exceptions import PayloadTooLarge, PreconditionRequired
+from ..exceptions import IdempotencyKeyReused, PayloadTooLarge, PreconditionRequired
 from ..pagination import ValueCursorPagination
 
 # --- Shared pieces ------------------------------------------------------------------------
@@ -147,6 +148,41 @@ def ensure_can_edit(request: Request, unit: Any) -> None:
         )
 
 
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional: a key of your own (1-100 of A-Z a-z 0-9 . _ : -), new for each "
+        "action. A request repeated with the same key and body within 24 hours creates "
+        "nothing more and answers with the action created first (header "
+        "Idempotent-Replayed: true); the same key with another body is refused (422)."
+    ),
+)
+
+
+def idempotency_key(request: Request) -> str:
+    """The request's ``Idempotency-Key`` (empty when none is sent); 400 when malformed."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key and not plans.SUBMISSION_KEY_PATTERN.match(key):
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": [_("Use 1 to 100 of the characters A-Z a-z 0-9 . _ : -.")]}
+        )
+    return key
+
+
+def submit_once(
+    request: Request, *, key: str, scope: str, content: Any, perform: Any
+) -> plans.Submitted:
+    """``plans.submit_once`` for an API request: a key used for another body is 422."""
+    try:
+        return plans.submit_once(
+            by=request.user, key=key, scope=scope, content=content, perform=perform
+        )
+    except plans.SubmissionKeyReusedError:
+        raise IdempotencyKeyReused from None
+
+
 VERSION_HEADER = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -213,14 +249,23 @@ class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
 
 
 class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    """Targets per indicator and unit (a unit inherits its nearest ancestor's)."""
+    """Targets per indicator and unit (a unit inherits its nearest ancestor's).
 
-    queryset = Target.objects.select_related("indicator", "unit").order_by(
-        "indicator__slug", "unit__code", "pk"
-    )
+    A caller sees the targets that apply to the units whose values it may read: those
+    of the units and of the units above them.
+    """
+
     serializer_class = serializers.TargetSerializer
     filterset_class = filters.TargetFilter
     permission_classes = [CanViewIndicators]
+
+    def get_queryset(self) -> QuerySet[Target]:
+        targets = Target.objects.select_related("indicator", "unit").order_by(
+            "indicator__slug", "unit__code", "pk"
+        )
+        if scope.is_hr(self.request) and not scope.is_unit_limited(self.request):
+            return targets
+        return targets.filter(unit__in=scope.target_units(self.request))
 
 
 @extend_schema_view(
@@ -318,9 +363,8 @@ class PlanViewSet(
         serializer.is_valid(raise_exception=True)
         unit, year = serializer.validated_data["unit"], serializer.validated_data["year"]
         ensure_can_edit(request, unit)
-        existed = ActionPlan.objects.filter(unit=unit, year=year, strategy__is_active=True)
-        code = status.HTTP_200_OK if existed.exists() else status.HTTP_201_CREATED
-        plan = plans.plan_get_or_create(unit=unit, year=year, by=request.user)
+        plan, created = plans.plan_ensure(unit=unit, year=year, by=request.user)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return with_etag(Response(self.get_serializer(plan).data, status=code), plan.version)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -358,7 +402,10 @@ class ActionViewSet(viewsets.ModelViewSet, ApiViewSet):
         item = self.get_object()
         return with_etag(Response(self.get_serializer(item).data), item.version)
 
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create an action. With an ``Idempotency-Key``, a repeat creates nothing more."""
+        key = idempotency_key(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
@@ -368,11 +415,33 @@ class ActionViewSet(viewsets.ModelViewSet, ApiViewSet):
         ):
             raise exceptions.ValidationError({"plan": [_("No such plan.")]})
         ensure_can_edit(request, plan.unit)
-        item = plans.action_create(
-            plan=plan, by=request.user, goal=fields.pop("goal"), title=fields.pop("title"), **fields
+
+        def perform() -> tuple[Action, int, str]:
+            item = plans.action_create(
+                plan=plan,
+                by=request.user,
+                goal=fields["goal"],
+                title=fields["title"],
+                **{k: v for k, v in fields.items() if k not in {"goal", "title"}},
+            )
+            return item, item.pk, reverse("api:action-detail", kwargs={"pk": item.pk})
+
+        submitted = submit_once(
+            request,
+            key=key,
+            scope="api:action-create",
+            content={"plan": plan, **fields},
+            perform=perform,
         )
+        item = self.get_queryset().filter(pk=submitted.object_id).first()
+        if item is None:
+            raise exceptions.NotFound(
+                _("The action created with this Idempotency-Key has been deleted since.")
+            )
         response = Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
-        response["Location"] = reverse("api:action-detail", kwargs={"pk": item.pk})
+        response["Location"] = submitted.location
+        if submitted.replayed:
+            response["Idempotent-Replayed"] = "true"
         return with_etag(response, item.version)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -443,13 +512,10 @@ class TertialReportViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         ensure_can_edit(request, data["unit"])
-        existed = TertialReport.objects.filter(
-            unit=data["unit"], year=data["year"], tertial=data["tertial"]
-        ).exists()
-        report = plans.report_get_or_create(
+        report, created = plans.report_ensure(
             unit=data["unit"], year=data["year"], tertial=data["tertial"], by=request.user
         )
-        return self._respond(report, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        return self._respond(report, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         report = self.get_object()
@@ -464,14 +530,23 @@ class TertialReportViewSet(
         prioritised = data.get("prioritised_actions")
         if prioritised is None:
             prioritised = [a.pk for a in report.prioritised_actions.all()]
-        report = plans.report_save(
-            report=report,
-            by=request.user,
-            version=version,
-            summary=data.get("summary", report.summary),
-            comments=comments,
-            prioritised_action_ids=prioritised,
-        )
+        try:
+            report = plans.report_save(
+                report=report,
+                by=request.user,
+                version=version,
+                summary=data.get("summary", report.summary),
+                comments=comments,
+                prioritised_action_ids=prioritised,
+            )
+        except DjangoValidationError as error:
+            # The service names a comment's field as the web form does (comment_<id>).
+            fields: dict[str, list[str]] = {}
+            for name, problems in error.message_dict.items():
+                fields.setdefault("comments" if name.startswith("comment_") else name, []).extend(
+                    problems
+                )
+            raise exceptions.ValidationError(fields) from error
         return self._respond(report)
 
     @action(detail=True, methods=["post"])

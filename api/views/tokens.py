@@ -11,7 +11,7 @@ from org.access import hr_required
 
 from ..forms import TokenForm
 from ..models import ApiToken
-from ..selectors import token_list_all
+from ..selectors import token_list_all, token_lost_units
 from ..services import token_create, token_revoke
 
 
@@ -36,7 +36,12 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/tokens.html",
-        {"form": form, "tokens": tokens, "created_key": created_key},
+        {
+            "form": form,
+            "tokens": tokens,
+            "created_key": created_key,
+            "lost": token_lost_units(tokens),
+        },
     )
 
 

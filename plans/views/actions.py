@@ -4,6 +4,10 @@ Every view that takes a unit code asks the gate: a user who may not read the uni
 plans gets 403, whatever URL they guess; anonymous users are sent to the login page.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,16 +26,16 @@ from org.access import hr_required, plans_required
 from org.models import OrgUnit
 
 from .. import services as plans
-from ..forms import ActionForm, VersionForm, action_initial
+from ..forms import ActionForm, VersionForm, action_initial, with_new_submission_key
 from ..models import Action, ActionPlan
 from ..selectors import plan_action_get, plan_find, plan_history, plan_list_rows, plan_page
 
-YEARS = range(2000, 2101)
-
 
 def _unit(request: HttpRequest, unit_code: str, year: int, *, edit: bool = False) -> OrgUnit:
-    if year not in YEARS:
-        raise Http404
+    try:
+        plans.plan_year_validate(year)  # the same years as the API
+    except ValidationError as exc:
+        raise Http404 from exc
     unit = get_object_or_404(OrgUnit, code=unit_code)
     if edit:
         access.ensure_can_edit_plans(request.user, unit)
@@ -87,24 +91,69 @@ def plan_detail(request: HttpRequest, unit_code: str, year: int) -> HttpResponse
     )
 
 
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form's fields (others at the top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, problems in error.message_dict.items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
+
+
+def submitted_again(form: forms.Form, data: object, make: Callable[[object], forms.Form]) -> Any:
+    """The form again with a fresh key, after its key was used for other content."""
+    form = make(with_new_submission_key(data))
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This form was already saved once, with other content. What you see here has "
+            "not been saved: check it, and save again to save it too."
+        ),
+    )
+    return form
+
+
+def _saved_message(request: HttpRequest, submitted: plans.Submitted, title: str) -> None:
+    if submitted.replayed:
+        messages.info(request, _("The form was sent twice; it was saved once."))
+    else:
+        messages.success(request, _("The action «%(title)s» is saved.") % {"title": title})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_create(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
+    """A new action; the plan is created with it when the unit has none for the year."""
     unit = _unit(request, unit_code, year, edit=True)
     strategy = _strategy()
     if request.method == "POST":
         form = ActionForm(request.POST, strategy=strategy)
         if form.is_valid():
-            try:
+
+            def perform() -> tuple[Action, int, str]:
                 plan = plans.plan_get_or_create(unit=unit, year=year, by=request.user)
                 action = plans.action_create(plan=plan, by=request.user, **form.action_fields())
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request, _("The action «%(title)s» is saved.") % {"title": action.title}
+                return action, action.pk, _plan_url(unit, year, f"goal-{action.goal.number}")
+
+            try:
+                submitted = plans.submit_once(
+                    by=request.user,
+                    key=form.submission_key(),
+                    scope=f"action-create:{unit.pk}:{year}",
+                    content=form.content(),
+                    perform=perform,
                 )
-                return redirect(_plan_url(unit, year, f"goal-{action.goal.number}"))
+            except plans.SubmissionKeyReusedError:
+                form = submitted_again(
+                    form, request.POST, lambda data: ActionForm(data, strategy=strategy)
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                _saved_message(request, submitted, form.cleaned_data["title"])
+                return redirect(submitted.location)
     else:
         form = ActionForm(strategy=strategy, initial={"goal": request.GET.get("goal")})
     return render(
@@ -128,12 +177,24 @@ def action_edit(request: HttpRequest, unit_code: str, year: int, pk: int) -> Htt
     if request.method == "POST":
         form = ActionForm(request.POST, strategy=plan.strategy)
         if form.is_valid():
-            try:
-                action = plans.action_update(
+
+            def perform() -> tuple[Action, int, str]:
+                saved = plans.action_update(
                     action=action,
                     by=request.user,
                     version=form.cleaned_data["version"] or 0,
                     **form.action_fields(),
+                )
+                return saved, saved.pk, _plan_url(unit, year, f"goal-{saved.goal.number}")
+
+            try:
+                # A double click sends the same version twice: the second is no conflict.
+                submitted = plans.submit_once(
+                    by=request.user,
+                    key=form.submission_key(),
+                    scope=f"action-edit:{action.pk}",
+                    content=form.content(),
+                    perform=perform,
                 )
             except plans.ConflictError as exc:
                 conflict = exc.current
@@ -142,16 +203,18 @@ def action_edit(request: HttpRequest, unit_code: str, year: int, pk: int) -> Htt
                 data["version"] = str(conflict.version)
                 form = ActionForm(data, strategy=plan.strategy)
                 form.is_valid()
+            except plans.SubmissionKeyReusedError:
+                form = submitted_again(
+                    form, request.POST, lambda data: ActionForm(data, strategy=plan.strategy)
+                )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             except Action.DoesNotExist:
                 messages.error(request, _("Someone else has deleted the action."))
                 return redirect(_plan_url(unit, year))
             else:
-                messages.success(
-                    request, _("The action «%(title)s» is saved.") % {"title": action.title}
-                )
-                return redirect(_plan_url(unit, year, f"goal-{action.goal.number}"))
+                _saved_message(request, submitted, form.cleaned_data["title"])
+                return redirect(submitted.location)
     else:
         form = ActionForm(strategy=plan.strategy, initial=action_initial(action))
     return render(
@@ -169,6 +232,10 @@ def action_delete(request: HttpRequest, unit_code: str, year: int, pk: int) -> H
     try:
         action = plan_action_get(plan=plan, pk=pk)
     except Action.DoesNotExist as exc:
+        if request.method == "POST":
+            # Deleted already: by a double click, or by someone else. Nothing to do.
+            messages.info(request, _("The action has been deleted."))
+            return redirect(_plan_url(unit, year))
         raise Http404 from exc
     conflict = None
     form = VersionForm(initial={"version": action.version})

@@ -4,12 +4,9 @@ Who may read or edit which unit is decided by ``org.access`` only; a leader who
 guesses another unit's URL gets 403, an unknown unit or tertial 404.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +23,7 @@ from org.models import OrgUnit
 
 from .. import selectors
 from .. import services as reports
-from ..forms import TertialReportForm
+from ..forms import TertialReportForm, with_new_submission_key
 from ..models import TertialReport
 
 # The missing-reports page offers this many ended tertials to choose from.
@@ -37,10 +34,10 @@ def _unit_and_tertial(request: HttpRequest, unit_code: str, year: int, tertial: 
     """The unit, if ``request.user`` may read its reports; 404 for a tertial not begun."""
     unit = get_object_or_404(OrgUnit, code=unit_code)
     access.ensure_can_read_plans(request.user, unit)
-    if not (1 <= tertial <= 3 and 2000 <= year <= dt.MAXYEAR):
-        raise Http404
-    if P.tertial(year, tertial).start > timezone.localdate():
-        raise Http404
+    try:
+        reports.report_period_validate(year, tertial)  # the same tertials as the API
+    except ValidationError as exc:
+        raise Http404 from exc
     return unit
 
 
@@ -175,29 +172,42 @@ def _save(
     context = {"unit": unit, "year": year, "tertial": tertial}
     if not form.is_valid():
         return _render_form(request, **context, report=report, form=form, status=400)
-    try:
+
+    def perform() -> tuple[TertialReport, int, str]:
         # A report not yet started is created here with version 1, the version a form
         # opened on a missing report carries: of two such forms, the second conflicts.
-        report = report or reports.report_get_or_create(
+        started = report or reports.report_get_or_create(
             unit=unit, year=year, tertial=tertial, by=request.user
         )
         # Save and submit together: a failed submit leaves nothing half done.
-        with transaction.atomic():
-            saved = reports.report_save(
-                report=report,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                summary=form.cleaned_data["summary"],
-                comments=form.comments(),
-                prioritised_action_ids=[a.pk for a in form.cleaned_data["prioritised_actions"]],
-            )
-            if submit:
-                reports.report_submit(report=saved, by=request.user, version=saved.version)
+        saved = reports.report_save(
+            report=started,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            summary=form.cleaned_data["summary"],
+            comments=form.comments(),
+            prioritised_action_ids=[a.pk for a in form.cleaned_data["prioritised_actions"]],
+        )
+        if submit:
+            saved = reports.report_submit(report=saved, by=request.user, version=saved.version)
+        return saved, saved.pk, _report_url(unit, year, tertial)
+
+    try:
+        # A double click sends the same version twice: the second is no conflict.
+        submitted = reports.submit_once(
+            by=request.user,
+            key=form.submission_key(),
+            scope=f"report-{'submit' if submit else 'save'}:{unit.pk}:{year}:{tertial}",
+            content=form.content(),
+            perform=perform,
+        )
     except reports.ConflictError:
+        report = selectors.report_find(unit=unit, year=year, tertial=tertial)
         return _render_form(
             request, **context, report=report, form=form, status=409, problem=_conflict_message()
         )
     except reports.ReportSubmittedError:
+        report = selectors.report_find(unit=unit, year=year, tertial=tertial)
         return _render_form(
             request,
             **context,
@@ -207,16 +217,31 @@ def _save(
                 "The report has been submitted and can no longer be changed. HR can reopen it."
             ),
         )
+    except reports.SubmissionKeyReusedError:
+        form = TertialReportForm(
+            with_new_submission_key(request.POST), indicators=indicators, actions=actions
+        )
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "This form was already saved once, with other content. What you see here has "
+                "not been saved: check it, and save again to save it too."
+            ),
+        )
+        return _render_form(request, **context, report=report, form=form, status=409)
     except ValidationError as error:
         for name, problems in error.message_dict.items():
             for message in problems:
                 form.add_error(name if name in form.fields else None, message)
         return _render_form(request, **context, report=report, form=form, status=400)
-    if submit:
+    if submitted.replayed:
+        messages.info(request, _("The form was sent twice; it was saved once."))
+    elif submit:
         messages.success(request, _("The report has been submitted."))
     else:
         messages.success(request, _("The draft has been saved."))
-    return redirect(_report_url(unit, year, tertial))
+    return redirect(submitted.location)
 
 
 def _conflict_message() -> str:

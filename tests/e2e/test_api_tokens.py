@@ -59,3 +59,38 @@ def test_hr_creates_and_revokes_a_token(page, hr_user, assert_accessible):
     assert token.revoked_at is not None
     assert key not in page.content()
     assert_accessible(page)
+
+
+def test_hr_sees_a_token_whose_units_are_gone_and_revokes_it(page, hr_user, assert_accessible):
+    # Given a token limited to V1, and V1 deleted since (outside the app)
+    from django.contrib.auth import get_user_model
+
+    from api.services import token_create
+    from org.models import OrgUnit
+
+    hr = get_user_model().objects.get(username="hr")
+    token, _raw = token_create(name="Gammel klient", by=hr, units=[OrgUnit.objects.get(code="V1")])
+    OrgUnit.objects.get(code="V1").delete()
+
+    # When HR opens the tokens page
+    page.goto("/accounts/login/")
+    page.get_by_label("Brukernavn").fill("hr")
+    page.get_by_label("Passord").fill("demo")
+    page.get_by_role("button", name="Logg inn").click()
+    page.goto("/api/tokens/")
+
+    # Then the warning names the token and the deleted unit, accessibly
+    warning = page.locator("#lost-units")
+    expect(warning).to_contain_text("Gammel klient")
+    expect(warning).to_contain_text("slettede enheter: V1.")
+    expect(warning).to_contain_text("Den ser ingenting nå.")
+    expect(page.get_by_role("row", name=re.compile("Gammel klient"))).to_contain_text(
+        "ingen igjen: ser ingenting"
+    )
+    assert_accessible(page)
+
+    # And revoking it removes the warning
+    page.get_by_role("button", name=re.compile("Gammel klient")).click()
+    expect(page.locator("#lost-units")).to_have_count(0)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
