@@ -13,11 +13,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# prepare_demo: migrate, load_strategies, load_indicators and load_demo, one `make run`
+# at a time; it completes whatever an interrupted run left (the figures included).
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_strategies
-	$(PY) manage.py load_indicators
-	$(PY) manage.py load_demo
+	$(PY) manage.py prepare_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on the configured database (CI: PostgreSQL), then the engine's

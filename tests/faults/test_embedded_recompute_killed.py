@@ -251,3 +251,30 @@ def test_two_load_demo_at_once_give_one_demo(database, undisturbed):
     assert query(database, "SELECT count(*) FROM workplaces_action") == [(3,)]
     assert recomputes(database) == [("done", 1)]
     assert computed_values(database) == undisturbed
+
+
+def test_two_make_runs_at_once_on_a_new_database_both_start(tmp_path):
+    # Given no database yet
+    database = tmp_path / "new.sqlite3"
+
+    # When two `make run`s prepare it at the same moment (migrations included, which
+    # fail with «table … already exists» when two run at once)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "prepare_demo", "--persons", "300"],
+            cwd=ROOT,
+            env=env_for(database),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+
+    # Then both finish, and there is one whole demo with its figures
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert query(database, "SELECT count(*) FROM workplaces_importjob") == [(1,)]
+    assert query(database, "SELECT count(*) FROM auth_user") == [(3,)]
+    assert recomputes(database) == [("done", 1)]
+    assert len(computed_values(database)) > 1000
