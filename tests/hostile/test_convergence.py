@@ -522,7 +522,7 @@ def test_a_run_closes_the_open_recomputes_of_later_months_only(db):
 
 
 @pytest.fixture
-def interrupted(transactional_db, embedded, settings):
+def interrupted(transactional_db, migrated_roles, embedded, settings):
     """Imported data whose recompute was left running by a process that died."""
     settings.RECOMPUTE_CATCH_UP_SECONDS = 1
     recomputes._catch_up_next_check = 0.0
