@@ -13,11 +13,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# prepare_demo: migrate, load_strategies, load_indicators and load_demo, one `make run`
+# at a time; it completes whatever an interrupted run left (the figures included).
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_strategies
-	$(PY) manage.py load_indicators
-	$(PY) manage.py load_demo
+	$(PY) manage.py prepare_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on the configured database (CI: PostgreSQL), then the engine's
@@ -40,6 +39,7 @@ TYPECHECKED := org/access.py org/services.py org/selectors.py hr/services \
 	plans/services.py plans/selectors.py dashboards/selectors.py dashboards/cache.py \
 	goals/services.py goals/selectors.py api/services.py api/selectors.py api/throttling.py \
 	strategi/db.py strategi/celery.py measures/tasks.py hr/tasks.py \
+	measures/recomputes.py measures/middleware.py measures/context_processors.py \
 	plans/tasks.py goals/tasks.py measures/signals.py hr/signals.py \
 	strategi/admin.py strategi/spreadsheet.py strategi/lockout.py org/context_processors.py
 typecheck: $(VENV)/.installed

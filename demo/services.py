@@ -1,7 +1,9 @@
 """The demo installation: a synthetic municipality with HR data, and one user per role.
 
 Used by ``make run`` (``manage.py load_demo``) in demo mode only. Everything goes
-through the apps' own services: the HR import, targets, plans, reported values.
+through the apps' own services: the HR import, targets, plans, reported values, the
+recomputes. Each part is written in one transaction and skipped when it is there, so a
+load that was interrupted (or ran twice at once) is completed by the next.
 """
 
 import datetime as dt
@@ -25,7 +27,8 @@ from goals.selectors import strategy_get_active
 from hr.models import Employment
 from hr.services import ImportResult, ImportSource, hr_import
 from measures import periods as P
-from measures.models import Indicator, Target
+from measures import recomputes
+from measures.models import Indicator, IndicatorValue, Recompute, Target
 from measures.services import (
     ReportedEntry,
     indicators_ensure,
@@ -38,6 +41,7 @@ from org import roles
 from org.models import OrgUnit, RoleAssignment
 from org.services import role_assignment_create
 from plans.services import action_create, plan_get_or_create
+from strategi.db import process_lock
 
 from .generator import default_end_date, generate_municipality
 
@@ -65,6 +69,9 @@ DEMO_SICK_LEAVE_TARGETS = {
 class DemoResult:
     users_created: list[str]
     municipality: ImportResult | None
+    # The recomputes run (embedded mode) or queued for a worker, and their failures.
+    figures: recomputes.OwedResult
+    queued: bool = False
 
 
 def _require_demo_mode() -> None:
@@ -174,16 +181,53 @@ def demo_plan_ensure(*, today: dt.date | None = None) -> int:
     return len(DEMO_ACTIONS)
 
 
+def demo_figures_ensure() -> tuple[recomputes.OwedResult, bool]:
+    """The figures of the demo's HR data: every recompute that is owed, now.
+
+    Embedded mode runs them here (after a recompute that another process is running);
+    with a worker they are queued. HR data without figures and without a recorded
+    recompute (a demo interrupted before recomputes were recorded) gets one. Returns
+    what ran, and whether it was queued instead.
+    """
+    from measures.tasks import recompute_owed_queue, recompute_queue
+
+    _require_demo_mode()
+    computed = IndicatorValue.objects.filter(indicator__kind=Indicator.Kind.COMPUTED)
+    owed = Recompute.objects.exclude(status=Recompute.Status.DONE)
+    missing = None
+    if Employment.objects.exists() and not computed.exists() and not owed.exists():
+        missing = recomputes.recompute_request(reason=Recompute.Reason.REQUESTED, start=None)
+    if recomputes.embedded():
+        return recomputes.recompute_owed_run(force=True, blocking=True), False
+    if missing is not None:
+        recompute_queue(run=missing.pk, ids=[missing.pk])
+    recompute_owed_queue(force=True)
+    return recomputes.OwedResult(), True
+
+
+# The process lock of a demo load: a second load waits for the first, then finds it done.
+DEMO_LOCK = "demo"
+
+
 def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
-    """The demo users and, on first start, the demo municipality; safe to run again."""
-    result = DemoResult(
-        users_created=demo_users_ensure(), municipality=demo_municipality_load(persons=persons)
+    """Whatever of the demo is missing: users, municipality, targets, plan, figures.
+
+    Safe to run again, and twice at once (one waits for the other). A load interrupted
+    anywhere is completed by the next: each part is one transaction, and the figures
+    are whatever recomputes are owed.
+    """
+    _require_demo_mode()
+    with process_lock(DEMO_LOCK, blocking=True):
+        users = demo_users_ensure()
+        municipality = demo_municipality_load(persons=persons)
+        demo_targets_and_roles_ensure()
+        if OrgUnit.objects.exists():
+            reported_demo_values(seed=DEMO_SEED)
+            demo_plan_ensure()
+        figures, queued = demo_figures_ensure()
+    return DemoResult(
+        users_created=users, municipality=municipality, figures=figures, queued=queued
     )
-    demo_targets_and_roles_ensure()
-    if OrgUnit.objects.exists():
-        reported_demo_values(seed=DEMO_SEED)
-        demo_plan_ensure()
-    return result
 
 
 # --- 10-faktor scores (reported values) -----------------------------------------------

@@ -172,7 +172,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("errors"), default=list)
     # First month whose indicators the import changed (None: nothing changed).
     first_month_touched = models.DateField(_("first month touched"), null=True, blank=True)
-    # The recompute could not be queued (broker unreachable); a periodic task retries it.
+    # The figures do not show this import's changes yet: the recompute they are owed
+    # (``measures.models.Recompute``) has not run, or failed and is tried again.
     recompute_pending = models.BooleanField(_("recompute pending"), default=False)
 
     class Meta:

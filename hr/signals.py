@@ -7,6 +7,6 @@ queued by ``measures``, which listens to ``hr_data_changed``.
 from django.dispatch import Signal
 
 # Sent inside the import's transaction when it changed the figures of the months from
-# ``job.first_month_touched`` on (and again by the sweep when their recompute could not
-# be queued). Keyword argument: ``job`` (an ``hr.models.ImportJob``).
+# ``job.first_month_touched`` on; the receiver records the recompute they are owed in
+# that transaction. Keyword argument: ``job`` (an ``hr.models.ImportJob``).
 hr_data_changed = Signal()

@@ -1,4 +1,4 @@
-"""Celery tasks of the HR app: queued imports, and the sweep of what could not be queued."""
+"""Celery tasks of the HR app: queued imports, and the sweep of those not started."""
 
 from typing import Any
 
@@ -18,7 +18,5 @@ def import_job_run(job_id: int) -> dict[str, Any]:
 
 @shared_task
 def requeue_pending() -> dict[str, Any]:
-    """Beat, every few minutes: queue again the imports and recomputes that could not be."""
-    result = import_jobs_requeue()
-    first = result.recompute_from
-    return {"imports": result.imports, "recompute_from": first.strftime("%Y-%m") if first else None}
+    """Beat, every few minutes: queue again the API imports that no worker has started."""
+    return {"imports": import_jobs_requeue().imports}

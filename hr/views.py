@@ -1,9 +1,7 @@
 """The HR import pages: upload a batch, see an import's result (thin views)."""
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from org.access import hr_required
@@ -44,17 +42,6 @@ def hr_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         job = import_job_get(pk=pk)
     except ImportJob.DoesNotExist as exc:
         raise Http404 from exc
-    if job.recompute_pending:
-        # The import is saved, but its recompute could not be queued (Redis down);
-        # hr.tasks.requeue_pending asks for it again later.
-        messages.warning(
-            request,
-            _(
-                "The import is saved, but the indicators could not be recomputed yet "
-                "because the task queue is unavailable. The figures will be updated "
-                "automatically once the task queue is reachable again."
-            ),
-        )
     return render(
         request,
         "hr/import_detail.html",

@@ -1,12 +1,15 @@
-"""Indicators, their stored values, and the working-day calendar the engine uses."""
+"""Indicators, their stored values, the working-day calendar the engine uses, and the
+recomputes the stored values are owed."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from goals.models import Goal, SubMeasure
+from hr.models import ImportJob
 from org.models import OrgUnit
 
 
@@ -268,3 +271,68 @@ class HealthDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.path}"
+
+
+class Recompute(models.Model):
+    """A recompute that the stored figures are owed, from the moment it is asked for.
+
+    Recorded in the transaction that changes the HR data (an import), or by the night's
+    schedule, and kept open until a recompute that covers it has stored its values. One
+    that fails, is interrupted or cannot be queued stays open and is retried
+    (``measures.recomputes``), so the figures converge to the HR data.
+    """
+
+    class Reason(models.TextChoices):
+        IMPORT = "import", _("HR import")
+        NIGHTLY = "nightly", _("nightly recompute")
+        REQUESTED = "requested", _("asked for")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        FAILED = "failed", _("failed")
+        DONE = "done", _("done")
+
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("HR import"),
+    )
+    # The first month to recompute (to the last complete one); empty: all months with data.
+    start = models.DateField(_("from month"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("asked for"), default=timezone.now)
+    # Handed to the task queue (Redis mode); empty: not yet, or the queue was unreachable.
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    queue_failed_at = models.DateTimeField(_("task queue unreachable"), null=True, blank=True)
+    started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    error = models.CharField(_("why it failed"), max_length=500, blank=True)
+    # After a failure it is not tried again before this (the wait grows with each one).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recompute")
+        verbose_name_plural = _("recomputes")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            # The open ones are looked up on every HR page and by every sweep.
+            models.Index(
+                fields=["status", "start"],
+                name="measures_recompute_open",
+                condition=~Q(status="done"),
+            ),
+            models.Index(fields=["reason", "requested_at"], name="measures_recompute_reason"),
+        ]
+
+    def __str__(self) -> str:
+        start = f"{self.start:%Y-%m}" if self.start else "*"
+        return f"{self.get_reason_display()} {start} ({self.get_status_display()})"

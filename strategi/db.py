@@ -5,16 +5,25 @@
   arithmetic on them is spelled differently.
 - ``advisory_xact_lock``: PostgreSQL's transaction-level advisory lock (SQLite
   serializes writers by itself).
+- ``process_lock``: a lock of the installation held by one process while it works, and
+  let go when that process dies (PostgreSQL session lock, or a file lock beside SQLite).
 - ``as_date``: a date column read through a raw cursor.
 - ``upsert_changed``: create-or-update that writes only what changed.
 - ``database_busy``: whether an error is SQLite's "database is locked" (answered 503).
 """
 
+import contextlib
 import datetime as dt
+import fcntl
+import os
+import threading
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from django.db import OperationalError, connection, models
+from django.db import DatabaseError, OperationalError, connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
@@ -100,6 +109,70 @@ def advisory_xact_lock(*key: int) -> None:
     marks = ", ".join(["%s"] * len(key))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT pg_advisory_xact_lock({marks})", list(key))
+
+
+# First key of every ``process_lock`` (the second is the name's checksum).
+PROCESS_LOCK_ID = 7_301_003
+# An in-memory SQLite database lives in one process: a lock of that process is enough.
+_memory_locks: dict[str, threading.Lock] = {}
+_memory_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def process_lock(name: str, *, blocking: bool) -> Iterator[bool]:
+    """Hold the installation's lock ``name`` while the block runs; yields whether it is held.
+
+    For work that must not run twice at once and whose holder must be known to be
+    alive: the lock belongs to a process (a thread's connection), so it is let go when
+    the block ends or when the process dies, and a killed process leaves no stale lock.
+    Another process that gets the lock therefore knows that nobody is doing that work.
+    PostgreSQL: a session-level advisory lock of this thread's connection (re-entrant
+    within that connection); SQLite: an ``flock`` on ``<database file>.<name>.lock``
+    beside the database, held by an open file of its own (two threads or processes
+    exclude each other); in-memory SQLite: a lock of this process. With ``blocking``
+    False it yields False at once when another holds the lock.
+    """
+    if connection.vendor == "postgresql":
+        key = [PROCESS_LOCK_ID, zlib.crc32(name.encode()) & 0x7FFFFFFF]
+        with connection.cursor() as cursor:
+            if blocking:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+                held = True
+            else:
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+                held = bool(cursor.fetchone()[0])
+        try:
+            yield held
+        finally:
+            if held:
+                # A connection that broke meanwhile took its lock with it.
+                with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+        return
+    if connection.vendor != "sqlite":
+        raise NotImplementedError(f"No process lock for {connection.vendor}.")
+    if connection.is_in_memory_db():  # type: ignore[attr-defined] # SQLite's own
+        with _memory_locks_guard:
+            lock = _memory_locks.setdefault(name, threading.Lock())
+        held = lock.acquire(blocking=blocking)
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+        return
+    path = Path(f"{connection.settings_dict['NAME']}.{name}.lock")
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            held = True
+        except BlockingIOError:
+            held = False
+        yield held
+    finally:
+        # Closing the file lets the lock go (the kernel does it when the process dies).
+        os.close(descriptor)
 
 
 def as_date(value: dt.date | str) -> dt.date:

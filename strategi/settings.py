@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "strategi.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Embedded mode: a request starts the recomputes the figures are owed (background).
+    "measures.middleware.recompute_catch_up",
     # Last, as django-axes asks: turns a refused login into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -128,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.roles",
+                "measures.context_processors.recompute_notice",
             ],
         },
     },
@@ -369,8 +372,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Queueing gives up quickly: about half a second when Redis is down (connection
 # refused), about 12 s when it hangs (redis-py's own retries of a 3 s timeout), instead
 # of Celery's default of about 20 s (the result store retries 20 times, a second
-# apart) or forever. Callers handle the error: the HR import marks its recompute
-# pending and hr.tasks.requeue_pending queues it later.
+# apart) or forever. Callers handle the error: an import's recompute stays recorded as
+# not queued and beat's sweep (measures.tasks.recompute_owed) queues it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -382,13 +385,27 @@ CELERY_REDIS_SOCKET_TIMEOUT = 3
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 }
+# The night's recompute of the latest months (local time). When beat could not send it,
+# or no beat runs (embedded mode), it is recorded and run later (measures.recomputes).
+RECOMPUTE_NIGHTLY_AT = (2, 30)
+# Embedded mode (no REDIS_URL): a process checks at most this often, on a request,
+# whether a recompute is owed (failed, interrupted, or the night's), and then runs it in
+# a background thread. 0: never (the tests switch it on where they test it).
+RECOMPUTE_CATCH_UP_SECONDS = 10
+
 # Celery beat (one scheduler process): the night's recompute of the latest months, the
 # tertial report reminders and the recomputes that could not be queued.
 CELERY_BEAT_SCHEDULE = {
     "recompute-recent-months": {
         "task": "measures.tasks.recompute_recent",
-        "schedule": crontab(hour=2, minute=30),
+        "schedule": crontab(hour=RECOMPUTE_NIGHTLY_AT[0], minute=RECOMPUTE_NIGHTLY_AT[1]),
         "kwargs": {"months": 2},
+    },
+    # The recomputes the figures are owed and that are due: not queued (Redis was down),
+    # failed and past their wait, or lost with a worker's message.
+    "recompute-owed": {
+        "task": "measures.tasks.recompute_owed",
+        "schedule": 5 * 60,
     },
     # Tertial report reminders: on the 28th-31st of April, August and December; the task
     # sends only on the tertial's last day (crontab has no "last day of the month").
@@ -396,8 +413,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plans.tasks.tertial_report_reminders",
         "schedule": crontab(hour=7, minute=0, day_of_month="28-31", month_of_year="4,8,12"),
     },
-    # What could not be queued while Redis was unreachable: the recompute of an
-    # import, and API uploads that no worker has started.
+    # API uploads that no worker has started (Redis was unreachable, or a lost message).
     "requeue-pending": {
         "task": "hr.tasks.requeue_pending",
         "schedule": 5 * 60,

@@ -35,6 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
     workers' Celery queues).
     """
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # Embedded mode's background catch-up would recompute in a thread of its own in the
+    # middle of a test; the tests of it switch it on (tests/hostile/test_convergence.py).
+    settings.RECOMPUTE_CATCH_UP_SECONDS = 0
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:12]
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     for alias in ("pages", "throttle"):

@@ -47,6 +47,7 @@ __all__ = [
     "import_job_recompute_pending_set",
     "import_job_run_queued",
     "import_job_submit",
+    "import_jobs_recompute_done",
     "import_jobs_requeue",
     "rejects_write_csv",
 ]
@@ -98,9 +99,9 @@ def hr_import(
     failed) unless ``skip_invalid``, which writes the valid rows and returns the
     rejected ones. A problem with a whole file (unreadable, unknown name, missing
     column) always refuses the batch. Writes happen in one transaction, one import at a
-    time; when anything changed, ``hr_data_changed`` is sent inside it (the indicator
-    recompute is queued after commit; when the task queue is unreachable, the job's
-    ``recompute_pending`` is set instead, see ``import_jobs_requeue``).
+    time; when anything changed, ``hr_data_changed`` is sent inside it (``measures``
+    records the recompute the figures now owe, in this transaction, and queues it after
+    commit; the job is ``recompute_pending`` until that recompute has run).
 
     ``job`` is an already recorded (queued) job to run, e.g. an API upload run by a
     worker; without it a new job is recorded.
@@ -362,47 +363,34 @@ def import_job_run_queued(*, job_id: int) -> ImportJob | None:
 
 
 def import_job_recompute_pending_set(*, job: ImportJob) -> None:
-    """Remember that the recompute of ``job``'s changes could not be queued."""
+    """Mark that the figures do not show ``job``'s changes yet (``measures`` owes a recompute)."""
     job.recompute_pending = True
     ImportJob.objects.filter(pk=job.pk).update(recompute_pending=True)
+
+
+def import_jobs_recompute_done(*, job_ids: Sequence[int]) -> None:
+    """The figures show these jobs' changes: their recomputes have run."""
+    if job_ids:
+        ImportJob.objects.filter(pk__in=job_ids, recompute_pending=True).update(
+            recompute_pending=False
+        )
 
 
 @dataclass(frozen=True)
 class RequeueResult:
     imports: int  # queued jobs queued again
-    recompute_from: dt.date | None  # the first month of the recompute asked for again
 
 
 def import_jobs_requeue(*, now: dt.datetime | None = None) -> RequeueResult:
-    """Queue again what could not be queued: stale queued imports, pending recomputes.
+    """Queue again the API imports that no worker has started.
 
-    Beat runs it every few minutes (``hr.tasks.requeue_pending``). A queued job that no
-    worker started within ``STALE_QUEUED_AFTER`` is queued again. For the recomputes,
-    one from the earliest month any pending import touched covers them all: the flags
-    are cleared and ``hr_data_changed`` is sent again for that import, in one
-    transaction, so that a failure to queue marks it pending once more.
+    Beat runs it every few minutes (``hr.tasks.requeue_pending``): a queued job that no
+    worker started within ``STALE_QUEUED_AFTER`` (the broker was down when it was
+    uploaded, or the message was lost) is queued again. The recomputes that imports
+    ask for are ``measures``' own (``measures.tasks.recompute_owed``).
     """
     from ..tasks import import_job_run
 
-    with transaction.atomic():
-        pending = list(
-            ImportJob.objects.select_for_update()
-            .filter(recompute_pending=True, first_month_touched__isnull=False)
-            .order_by("first_month_touched", "pk")
-        )
-        earliest = pending[0] if pending else None
-        if earliest is not None:
-            ImportJob.objects.filter(pk__in=[job.pk for job in pending]).update(
-                recompute_pending=False
-            )
-            earliest.recompute_pending = False
-            hr_data_changed.send(sender=ImportJob, job=earliest)
-    if earliest is not None:
-        logger.info(
-            "Asked again for the recompute from %s (import jobs %s).",
-            earliest.first_month_touched,
-            [job.pk for job in pending],
-        )
     now = now or timezone.now()
     stale = list(
         ImportJob.objects.filter(
@@ -411,7 +399,4 @@ def import_jobs_requeue(*, now: dt.datetime | None = None) -> RequeueResult:
     )
     for pk in stale:
         import_job_run.delay(pk)
-    return RequeueResult(
-        imports=len(stale),
-        recompute_from=earliest.first_month_touched if earliest is not None else None,
-    )
+    return RequeueResult(imports=len(stale))

@@ -160,10 +160,11 @@ def recompute_range(
     come from ``default_range``; the end is never after the last complete month.
     ``within_data`` also keeps the start inside the default range (an import that
     touched a 1990 employment recomputes from the first month with absence data).
-    Stored values of the covered periods are replaced in one transaction, which holds a
-    lock per calendar year from before the figures are read until they are stored: a
-    second recompute of the same years waits, then reads the newer data. ``prepare``
-    False skips ``recompute_prepare`` (a slice of a fanned-out recompute).
+    Stored values of the covered periods are replaced in one transaction. On PostgreSQL
+    it holds a lock per calendar year from before the figures are read until they are
+    stored: a second recompute of the same years waits, then reads the newer data. On
+    SQLite the figures are read before that (short) transaction; see the comment below.
+    ``prepare`` False skips ``recompute_prepare`` (a slice of a fanned-out recompute).
     """
     began = time.perf_counter()
     result = RecomputeResult(start=start, end=end)
@@ -176,15 +177,27 @@ def recompute_range(
     if prepare:
         recompute_prepare(plan)
     indicators = indicators_ensure()
-    with transaction.atomic():
-        for year in sorted({p.start.year for p in periods}):
-            _lock(year)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
+    labels = [p.label for p in periods]
+    if connection.vendor == "sqlite":
+        # SQLite has one writer: a write transaction held while the figures are computed
+        # (seconds) makes every other write wait (or fail with "database is locked",
+        # e.g. a login while the app recomputes in the background). So the figures are
+        # read first and stored in a short transaction. Data committed in between has a
+        # recompute of its own, recorded with it, that runs after this one
+        # (``measures.recomputes``), so the stored values still converge.
         figures = compute(periods)
         rows = _value_rows(figures, periods, indicators, timezone.now())
-        result.counts = _store_values(rows, [p.label for p in periods])
+        with transaction.atomic():
+            result.counts = _store_values(rows, labels)
+    else:
+        with transaction.atomic():
+            for year in sorted({p.start.year for p in periods}):
+                _lock(year)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
+            figures = compute(periods)
+            rows = _value_rows(figures, periods, indicators, timezone.now())
+            result.counts = _store_values(rows, labels)
     if result.counts["deleted"] and not result.counts["inserted"]:
         # Only removals: nothing new for the pages' data version to see.
         figures_changed.send(sender=IndicatorValue)

@@ -76,11 +76,12 @@ def test_a_repeated_page_is_served_from_the_cache(hr_client, units, django_asser
     first = hr_client.get(URL, {"open": "HV"}).content.decode()
 
     # Session, user, the HR check and the data version (the reported indicators, then
-    # the version), and the access log's record: nothing of the dashboard.
-    with django_assert_num_queries(6):
+    # the version), the access log's record, and HR's notice of owed recomputes:
+    # nothing of the dashboard.
+    with django_assert_num_queries(7):
         second = hr_client.get(URL, {"open": "HV"}).content.decode()
     hr_client.get("/units/HV/")
-    with django_assert_num_queries(7):  # + the unit
+    with django_assert_num_queries(8):  # + the unit
         unit_page = hr_client.get("/units/HV/").content.decode()
     hr_client.get("/dashboard/rows/SH/")
     with django_assert_num_queries(7):

@@ -8,7 +8,9 @@ from playwright.sync_api import expect
 
 from demo.services import demo_users_ensure
 from hr.models import AbsenceSpell, Employment, ImportJob
+from measures.models import Recompute
 from org.models import OrgUnit
+from strategi.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +33,11 @@ def log_in_as_hr(page):
     page.get_by_role("link", name="HR-import").click()
 
 
-def test_hr_uploads_the_example_files_and_sees_the_counts(page, demo_users, assert_accessible):
+def test_hr_uploads_the_example_files_and_sees_the_counts(
+    page, demo_users, assert_accessible, monkeypatch
+):
+    # Embedded mode (as `make run`): the recompute runs before the page is shown.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     log_in_as_hr(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer HR-data")
     assert_accessible(page)
@@ -40,7 +46,7 @@ def test_hr_uploads_the_example_files_and_sees_the_counts(page, demo_users, asse
     page.get_by_role("button", name="Importer", exact=True).click()
 
     expect(
-        page.get_by_text("Importert. Indikatorene beregnes på nytt fra januar 2024.")
+        page.get_by_text("Importert. Indikatorene er beregnet på nytt fra januar 2024.")
     ).to_be_visible()
     counts = page.get_by_role("table", name="Rader per fil")
     expect(counts.get_by_role("row")).to_have_count(4)
@@ -115,3 +121,27 @@ def test_hr_uploads_a_workbook_bomb_and_reads_why_it_was_refused(
     assert_accessible(page)
     assert not OrgUnit.objects.exists()
     assert ImportJob.objects.get().status == "failed"
+
+
+def test_hr_reads_why_the_figures_are_not_up_to_date(page, demo_users, assert_accessible):
+    # Given a recompute that failed, and one waiting for the task queue
+    Recompute.objects.create(
+        reason=Recompute.Reason.IMPORT,
+        start=dt.date(2024, 3, 1),
+        status=Recompute.Status.FAILED,
+        attempts=3,
+        failed_at=dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC),
+        next_attempt_at=dt.datetime(2026, 12, 5, 9, 50, tzinfo=dt.UTC),
+        error="ValueError: '26-03' is not a period",
+    )
+
+    log_in_as_hr(page)
+
+    notice = page.get_by_role("status").filter(has_text="Tallene er ikke oppdatert")
+    expect(notice).to_contain_text(
+        "Tallene er ikke oppdatert: omberegningen fra mars 2024 feilet 05.12.2026 10:30 "
+        "(ValueError: '26-03' is not a period)."
+    )
+    expect(notice).to_contain_text("Den prøves automatisk på nytt etter 05.12.2026 10:50")
+    expect(notice).to_contain_text("Den har feilet 3 ganger på rad")
+    assert_accessible(page)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from demo.generator import default_end_date, generate_municipality
 from hr.models import AbsenceSpell
 from measures.engine import recompute_range
-from measures.models import Indicator, IndicatorValue
+from measures.models import Indicator, IndicatorValue, Recompute
 from tests.measures.builders import load_csv_folder
 
 from .conftest import (
@@ -149,6 +149,7 @@ def test_a_recompute_killed_while_writing_ends_as_an_undisturbed_run(
                 assert len(children) == 1
                 os.kill(children[0], signal.SIGKILL)
         interim = stored_values()
+        interim_recorded = list(Recompute.objects.values_list("status", flat=True))
         if killed == "worker":
             time.sleep(max(0.0, VISIBILITY_TIMEOUT + 0.5 - (time.monotonic() - blocked_at)))
             worker = start_worker(
@@ -161,6 +162,7 @@ def test_a_recompute_killed_while_writing_ends_as_an_undisturbed_run(
         outputs.append(stop_process(worker))
         print("\n".join(f"--- celery worker output ---\n{output}" for output in outputs))
     after = stored_values()
+    recorded = list(Recompute.objects.values_list("status", "attempts"))
 
     # Then the stored values are those of an undisturbed run on the same data
     recompute_range(within_data=True)
@@ -171,6 +173,10 @@ def test_a_recompute_killed_while_writing_ends_as_an_undisturbed_run(
     # old or its new values, never a part of each (nor a duplicate)
     for key in before.keys() | undisturbed.keys() | interim.keys():
         assert interim.get(key) in (before.get(key), undisturbed.get(key)), key
+    # and the recompute, recorded by the task as it was sent without a record, is
+    # closed (it was on record as running while its worker was dead)
+    assert [status for status, _attempts in recorded] == [Recompute.Status.DONE]
+    assert interim_recorded == [Recompute.Status.RUNNING]
     # and the task that was running (the recompute or a part of it) was delivered again
     if killed == "worker":
         running = received(outputs[0])[-1]

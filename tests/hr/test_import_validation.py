@@ -10,6 +10,7 @@ from django.utils import translation
 import hr.services as hr_import_package
 from hr.models import AbsenceSpell, Employment, ImportJob
 from hr.services import ImportSource, hr_import
+from measures.models import Recompute
 from measures.tasks import recompute
 from org.models import OrgUnit, OrgUnitClosure
 
@@ -803,12 +804,17 @@ def test_the_recompute_is_queued_after_commit_from_the_first_month_touched(
     monkeypatch.setattr(recompute, "delay", lambda **kwargs: calls.append(kwargs))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run(absences(NEW_ABSENCE))
+        result = run(absences(NEW_ABSENCE))
 
+    # The recompute is recorded with the import (it survives a crash after the commit)
+    owed = Recompute.objects.get(import_job=result.job)
+    assert (owed.start, owed.status) == (dt.date(2024, 5, 1), Recompute.Status.PENDING)
+    assert ImportJob.objects.get(pk=result.job.pk).recompute_pending is True
+    # and queued only after the commit
     assert calls == []
     assert len(callbacks) == 1
     callbacks[0]()
-    assert calls == [{"start": "2024-05"}]
+    assert calls == [{"recompute_id": owed.pk}]
 
 
 @pytest.mark.parametrize(

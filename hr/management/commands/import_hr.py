@@ -53,14 +53,17 @@ class Command(BaseCommand):
                 f"Import refused: {len(result.errors)} problem(s), nothing was written "
                 f"(import job {result.job.pk})."
             )
-        month = result.job.first_month_touched
-        if result.job.recompute_pending:
-            done = (
-                f"the recompute from {month:%Y-%m} could not be queued (is Redis up?); "
-                "beat queues it once the task queue is reachable"
-            )
-        elif month:
-            done = f"indicators are recomputed from {month:%Y-%m}"
-        else:
+        job = result.job
+        # The recompute ran after the commit (in-process), or was queued for a worker.
+        job.refresh_from_db(fields=["recompute_pending"])
+        month = job.first_month_touched
+        if month is None:
             done = "no indicator changed"
-        self.stdout.write(self.style.SUCCESS(f"Imported (import job {result.job.pk}); {done}."))
+        elif job.recompute_pending:
+            done = (
+                f"the indicators from {month:%Y-%m} are not recomputed yet: a worker does it, "
+                "and it is tried again automatically if it fails"
+            )
+        else:
+            done = f"indicators are recomputed from {month:%Y-%m}"
+        self.stdout.write(self.style.SUCCESS(f"Imported (import job {job.pk}); {done}."))
