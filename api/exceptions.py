@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from plans.services import ConflictError, ReportSubmittedError
+from plans.services import ConflictError, ReportStateError, ReportSubmittedError, RoundClosedError
 from strategi.db import BUSY_RETRY_AFTER_SECONDS, database_busy
 
 
@@ -90,7 +90,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, ConflictError):
         exc = Conflict(current_version=exc.version)
     elif isinstance(exc, ReportSubmittedError):
-        exc = Conflict(_("The report is submitted and read-only until HR reopens it."))
+        exc = Conflict(
+            _("The report is submitted and read-only until it is returned or HR reopens it.")
+        )
+    elif isinstance(exc, RoundClosedError):
+        exc = Conflict(_("The tertial's round is closed: its reports can no longer be changed."))
+    elif isinstance(exc, ReportStateError):
+        exc = Conflict(_("Only a submitted report can be approved or returned."))
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):

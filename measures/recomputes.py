@@ -48,6 +48,7 @@ from strategi.db import process_lock
 from . import periods as P
 from .engine import recompute_range
 from .models import Recompute
+from .signals import figures_stored
 
 logger = logging.getLogger(__name__)
 
@@ -276,6 +277,9 @@ def recompute_claimed_run(claim: Claim) -> dict[str, Any]:
         recompute_failed(ids=claim.ids, error=exc)
         raise
     recompute_succeeded(ids=claim.ids)
+    for receiver, outcome in figures_stored.send_robust(sender=Recompute):
+        if isinstance(outcome, Exception):
+            logger.error("%r failed after a recompute.", receiver, exc_info=outcome)
     return {**result.as_dict(), "recompute": claim.recompute_id, "closed": len(claim.ids)}
 
 

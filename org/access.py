@@ -137,6 +137,33 @@ def can_read_plans_any(user: User) -> bool:
     return is_hr(user) or bool(led_unit_ids(user) | represented_unit_ids(user))
 
 
+def reviewed_unit_ids(user: User) -> set[int]:
+    """Units strictly below a unit ``user`` leads: those whose reports they review."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+
+    def compute() -> frozenset[int]:
+        roots = RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.LEADER)
+        return frozenset(
+            OrgUnitClosure.objects.filter(
+                ancestor_id__in=roots.values("unit_id"), depth__gt=0
+            ).values_list("descendant_id", flat=True)
+        )
+
+    return set(_remembered(user, "reviewed", compute))
+
+
+def can_review(user: User, unit: OrgUnit) -> bool:
+    """HR, and the leaders of a unit above ``unit``: they approve or return its reports."""
+    return is_hr(user) or unit.pk in reviewed_unit_ids(user)
+
+
+def ensure_can_review(user: User, unit: OrgUnit) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may review the unit's reports."""
+    if not can_review(user, unit):
+        raise PermissionDenied
+
+
 def ensure_hr(user: User) -> None:
     """Raise ``PermissionDenied`` unless ``user`` is HR (roles, tokens, reopening reports)."""
     if not is_hr(user):

@@ -136,12 +136,82 @@ ACTION_FIELDS = (
 )
 
 
+class TertialRound(models.Model):
+    """The follow-up round of one tertial: open for reports from when its figures exist.
+
+    A round opens when the recompute first stores values for the tertial's last month
+    (``plans.services.round_open_when_figures_exist``) or when HR opens it by hand; its
+    deadline is ``ROUND_DEADLINE_DAYS`` after opening unless HR sets another. Leaders
+    are reminded while it is open (``plans.notifications``). A closed round's reports
+    can no longer be changed; HR may open it again.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    tertial = models.PositiveSmallIntegerField(_("tertial"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(_("opened"))
+    # None: opened by the recompute that stored the tertial's figures.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    deadline = models.DateField(_("deadline"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tertial round")
+        verbose_name_plural = _("tertial rounds")
+        ordering = ["-year", "-tertial"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "tertial"], name="plans_round_unique"),
+            models.CheckConstraint(
+                condition=Q(tertial__gte=1, tertial__lte=3), name="plans_round_tertial"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "closed"]), name="plans_round_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-T{self.tertial}"
+
+
 class TertialReport(models.Model):
-    """A leader's follow-up of one tertial: comments on indicators, prioritised actions."""
+    """A leader's follow-up of one tertial: comments on indicators, prioritised actions.
+
+    Its life: draft → submitted → approved by the leader above (or HR), or returned
+    (sent back with a comment; the leader edits it as a draft and submits again).
+    Every transition is a ``ReportEvent`` and a history record.
+    """
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned")
+        APPROVED = "approved", _("approved")
+
+    # States in which the unit's leader may edit the report.
+    EDITABLE = (State.DRAFT, State.RETURNED)
+    # States that count as delivered.
+    DELIVERED = (State.SUBMITTED, State.APPROVED)
 
     unit = models.ForeignKey(
         OrgUnit, on_delete=models.CASCADE, related_name="tertial_reports", verbose_name=_("unit")
@@ -162,6 +232,17 @@ class TertialReport(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
+    # The last review: who approved or returned it, when, and the reviewer's comment.
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     history = KeptTableHistory(
         table_name="workplaces_historicaltertialreport", m2m_fields=[prioritised_actions]
@@ -179,10 +260,22 @@ class TertialReport(models.Model):
             models.CheckConstraint(
                 condition=Q(tertial__gte=1, tertial__lte=3), name="workplaces_report_tertial"
             ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]),
+                name="plans_report_state_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit.name} {self.year}-T{self.tertial}"
+
+    @property
+    def editable(self) -> bool:
+        return self.state in self.EDITABLE
+
+    @property
+    def delivered(self) -> bool:
+        return self.state in self.DELIVERED
 
 
 class IndicatorComment(models.Model):
@@ -198,7 +291,14 @@ class IndicatorComment(models.Model):
         verbose_name=_("indicator"),
     )
     text = models.TextField(_("comment"), blank=True)
-    history = HistoricalRecords(table_name="workplaces_historicalindicatorcomment")
+    # What the leader does about it: actions of the unit's plan, or why none.
+    actions = models.ManyToManyField(
+        Action, blank=True, related_name="explains", verbose_name=_("actions")
+    )
+    no_action_reason = models.TextField(_("no action, because"), blank=True)
+    history = HistoricalRecords(
+        table_name="workplaces_historicalindicatorcomment", m2m_fields=[actions]
+    )
 
     class Meta:
         db_table = "workplaces_indicatorcomment"
@@ -212,6 +312,126 @@ class IndicatorComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report}: {self.indicator_id}"
+
+
+class ReportEvent(models.Model):
+    """A transition of a tertial report, who made it, and the comment that came with it.
+
+    ``notified_at`` is set once the people it concerns have been told (submitted: the
+    leader above; returned and approved: the unit's leaders), so that a rerun of the
+    notification task tells nobody twice.
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned")
+        APPROVED = "approved", _("approved")
+        REOPENED = "reopened", _("reopened")
+
+    report = models.ForeignKey(
+        TertialReport, on_delete=models.CASCADE, related_name="events", verbose_name=_("report")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        ordering = ["report", "at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["notified_at"],
+                name="plans_event_unnotified",
+                condition=Q(notified_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.kind}"
+
+
+class AreaSummary(models.Model):
+    """The summary a reviewing leader (or HR) writes for a unit's subtree in a round.
+
+    It is the area's own text in the council report; a unit without one is summarised
+    by its units' compiled comments.
+    """
+
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="area_summaries", verbose_name=_("unit")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    tertial = models.PositiveSmallIntegerField(_("tertial"))
+    text = models.TextField(_("summary"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("area summary")
+        verbose_name_plural = _("area summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "tertial"], name="plans_area_summary_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.year}-T{self.tertial}"
+
+
+class RoundNotice(models.Model):
+    """One reminder of a round sent to one person: a rerun of the task sends it not again.
+
+    ``kind``: the round opened, the deadline is near, the deadline has passed (to the
+    unit's leader), or escalated (to the leader above). Recorded in the same
+    transaction as the decision to send, before the mail goes out.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("round opened")
+        DUE_SOON = "due_soon", _("deadline near")
+        OVERDUE = "overdue", _("deadline passed")
+        ESCALATED = "escalated", _("escalated to the leader above")
+
+    round = models.ForeignKey(
+        TertialRound, on_delete=models.CASCADE, related_name="notices", verbose_name=_("round")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("to")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("round notice")
+        verbose_name_plural = _("round notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user", "kind"], name="plans_round_notice_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.kind} → {self.user_id}"
 
 
 class SubmissionKey(models.Model):

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.utils.formats import date_format
@@ -21,9 +22,9 @@ from measures.models import Indicator, IndicatorValue, Target
 from measures.selectors import unit_period_values
 from measures.status import Status, TargetResolver, evaluate
 from org import access
-from org.models import OrgUnit, RoleAssignment
+from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 
-from .models import ACTION_FIELDS, Action, ActionPlan, TertialReport
+from .models import ACTION_FIELDS, Action, ActionPlan, IndicatorComment, TertialReport, TertialRound
 
 # --- Action plans -----------------------------------------------------------------------
 
@@ -268,13 +269,23 @@ def report_find(*, unit: OrgUnit, year: int, tertial: int) -> TertialReport | No
 
 @dataclass(frozen=True)
 class ReportIndicator:
-    """An indicator with a target for the unit, its stored tertial value, the comment."""
+    """An indicator with a target for the unit, its stored tertial value, the comment.
+
+    ``action_ids`` and ``no_action_reason``: what the leader does about it (the
+    explanation a missed target requires, ``explanation_required``).
+    """
 
     indicator: Indicator
     target: Target
     value: IndicatorValue | None
     status: Status
     comment: str
+    action_ids: frozenset[int] = frozenset()
+    no_action_reason: str = ""
+
+    @property
+    def explanation_required(self) -> bool:
+        return self.status in explained_statuses()
 
 
 def report_indicators(
@@ -303,9 +314,9 @@ def report_indicators(
     values = (
         unit_period_values(unit=unit, period=period, indicator_ids=targets) if with_values else {}
     )
-    comments: dict[int, str] = {}
+    comments: dict[int, IndicatorComment] = {}
     if report is not None:
-        comments = dict(report.comments.values_list("indicator_id", "text"))
+        comments = {c.indicator_id: c for c in report.comments.prefetch_related("actions")}
     rows = []
     for indicator in indicators:
         target = targets.get(indicator.pk)
@@ -317,16 +328,51 @@ def report_indicators(
             suppressed=bool(value and value.suppressed),
             target=target,
         )
+        comment = comments.get(indicator.pk)
         rows.append(
             ReportIndicator(
                 indicator=indicator,
                 target=target,
                 value=value,
                 status=status,
-                comment=comments.get(indicator.pk, ""),
+                comment=comment.text if comment else "",
+                action_ids=frozenset(a.pk for a in comment.actions.all())
+                if comment
+                else frozenset(),
+                no_action_reason=comment.no_action_reason if comment else "",
             )
         )
     return rows
+
+
+def explained_statuses() -> frozenset[Status]:
+    """The statuses whose indicators a report must explain (``REPORT_EXPLAIN_STATUSES``)."""
+    return frozenset(Status(s) for s in settings.REPORT_EXPLAIN_STATUSES)
+
+
+# What an indicator that must be explained lacks (the keys of ``report_unexplained``).
+LACKS_COMMENT = "comment"
+LACKS_ACTION = "action"
+
+
+def report_unexplained(rows: list[ReportIndicator]) -> dict[int, list[str]]:
+    """Per indicator that must be explained and is not: what it lacks.
+
+    A missed target (or near, by ``REPORT_EXPLAIN_STATUSES``) needs a comment, and at
+    least one action of the unit's plan or a reason why there is none.
+    """
+    lacking: dict[int, list[str]] = {}
+    for row in rows:
+        if not row.explanation_required:
+            continue
+        problems = []
+        if not row.comment.strip():
+            problems.append(LACKS_COMMENT)
+        if not row.action_ids and not row.no_action_reason.strip():
+            problems.append(LACKS_ACTION)
+        if problems:
+            lacking[row.indicator.pk] = problems
+    return lacking
 
 
 def plan_actions_for_report(*, unit: OrgUnit, year: int) -> tuple[bool, list[Action]]:
@@ -389,7 +435,7 @@ def missing_report_list(*, year: int, tertial: int) -> list[MissingReport]:
         RoleAssignment.objects.filter(role=RoleAssignment.Role.LEADER)
         .exclude(
             unit_id__in=TertialReport.objects.filter(
-                year=year, tertial=tertial, state=TertialReport.State.SUBMITTED
+                year=year, tertial=tertial, state__in=TertialReport.DELIVERED
             ).values("unit_id")
         )
         .select_related("unit", "user")
@@ -465,7 +511,7 @@ def reminder_list(*, year: int, tertial: int) -> list[Reminder]:
         )
         .exclude(
             unit_id__in=TertialReport.objects.filter(
-                year=year, tertial=tertial, state=TertialReport.State.SUBMITTED
+                year=year, tertial=tertial, state__in=TertialReport.DELIVERED
             ).values("unit_id")
         )
         .select_related("unit", "user")
@@ -483,4 +529,132 @@ def reminder_list(*, year: int, tertial: int) -> list[Reminder]:
             tertial=tertial,
         )
         for rows in by_user.values()
+    ]
+
+
+# --- Rounds ------------------------------------------------------------------------------
+
+
+def round_find(*, year: int, tertial: int) -> TertialRound | None:
+    """The round of the tertial, when it has been opened (one query)."""
+    return TertialRound.objects.filter(year=year, tertial=tertial).first()
+
+
+def round_open_latest() -> TertialRound | None:
+    """The latest open round, the one leaders are asked to report in (one query)."""
+    return (
+        TertialRound.objects.filter(state=TertialRound.State.OPEN)
+        .order_by("-year", "-tertial")
+        .first()
+    )
+
+
+def round_list() -> list[TertialRound]:
+    """Every round, the latest first (one query)."""
+    return list(TertialRound.objects.select_related("opened_by", "closed_by"))
+
+
+def reporting_units() -> models.QuerySet[OrgUnit]:
+    """The units that report in a round: those with an assigned leader."""
+    return OrgUnit.objects.filter(
+        pk__in=RoleAssignment.objects.filter(role=RoleAssignment.Role.LEADER).values("unit_id")
+    )
+
+
+@dataclass
+class RoundProgress:
+    """How far a round has come among some units: submitted (or approved), drafts, none."""
+
+    unit: OrgUnit | None  # the service area; None for the whole municipality
+    units: int = 0
+    delivered: int = 0
+    approved: int = 0
+    drafts: int = 0  # started, or returned to the leader
+
+    @property
+    def not_started(self) -> int:
+        return self.units - self.delivered - self.drafts
+
+
+def round_progress(*, year: int, tertial: int) -> tuple[RoundProgress, list[RoundProgress]]:
+    """The round's progress in the whole municipality and per service area (3 queries).
+
+    A reporting unit counts in the service area above it (or that it is); a unit above
+    the service areas counts only in the total.
+    """
+    units = list(reporting_units().order_by("code"))
+    states = dict(
+        TertialReport.objects.filter(
+            year=year, tertial=tertial, unit_id__in=[u.pk for u in units]
+        ).values_list("unit_id", "state")
+    )
+    areas = {
+        row.descendant_id: row.ancestor
+        for row in OrgUnitClosure.objects.filter(
+            descendant_id__in=[u.pk for u in units],
+            ancestor__level=OrgUnit.Level.SERVICE_AREA,
+        ).select_related("ancestor")
+    }
+    total = RoundProgress(unit=None)
+    by_area: dict[int, RoundProgress] = {}
+    for unit in units:
+        area = areas.get(unit.pk)
+        counters = [total]
+        if area is not None:
+            counters.append(by_area.setdefault(area.pk, RoundProgress(unit=area)))
+        state = states.get(unit.pk)
+        for progress in counters:
+            progress.units += 1
+            if state in TertialReport.DELIVERED:
+                progress.delivered += 1
+            if state == TertialReport.State.APPROVED:
+                progress.approved += 1
+            if state in TertialReport.EDITABLE:
+                progress.drafts += 1
+    return total, sorted(by_area.values(), key=lambda p: p.unit.name if p.unit else "")
+
+
+def leaders_above(*, unit: OrgUnit) -> list[Any]:
+    """The active leaders of the nearest unit above ``unit`` that has any (one query).
+
+    They review the unit's reports and are told when one is submitted or overdue.
+    """
+    rows = (
+        RoleAssignment.objects.filter(
+            role=RoleAssignment.Role.LEADER,
+            user__is_active=True,
+            unit_id__in=OrgUnitClosure.objects.filter(descendant=unit, depth__gt=0).values(
+                "ancestor_id"
+            ),
+        )
+        .annotate(
+            depth=models.Subquery(
+                OrgUnitClosure.objects.filter(
+                    descendant=unit, ancestor_id=models.OuterRef("unit_id")
+                ).values("depth")[:1]
+            )
+        )
+        .select_related("user")
+        .order_by("depth", "user__username")
+    )
+    nearest: int | None = None
+    users = []
+    for row in rows:
+        if nearest is None:
+            nearest = row.depth
+        if row.depth != nearest:
+            break
+        users.append(row.user)
+    return users
+
+
+def unit_leaders(*, unit: OrgUnit) -> list[Any]:
+    """The active users assigned as leaders of ``unit`` itself (one query)."""
+    return [
+        row.user
+        for row in RoleAssignment.objects.filter(
+            unit=unit, role=RoleAssignment.Role.LEADER, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
     ]

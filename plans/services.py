@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -38,23 +38,28 @@ from django.utils.translation import gettext as _
 from goals.models import Goal
 from goals.selectors import strategy_get_active
 from measures import periods as P
+from measures.models import Indicator, IndicatorValue
 from org import access
 from org.models import OrgUnit
-from strategi.db import history_user_set
+from strategi.db import advisory_xact_lock, history_user_set
 
+from . import selectors
 from .models import (
     ACTION_FIELDS,
     Action,
     ActionPlan,
+    AreaSummary,
     IndicatorComment,
+    ReportEvent,
     SubmissionKey,
     TertialReport,
+    TertialRound,
 )
 
 if TYPE_CHECKING:
     from .selectors import Reminder
 
-Versioned = TypeVar("Versioned", Action, TertialReport)
+Versioned = TypeVar("Versioned", Action, TertialReport, TertialRound)
 Row = TypeVar("Row", bound=models.Model)
 T = TypeVar("T")
 
@@ -171,7 +176,11 @@ class ConflictError(Exception):
 
 
 class ReportSubmittedError(Exception):
-    """A submitted report is read-only until HR reopens it."""
+    """A submitted or approved report is read-only until it is returned or reopened."""
+
+
+class RoundClosedError(Exception):
+    """The tertial's round is closed: its reports can no longer be changed."""
 
 
 def _locked(
@@ -196,8 +205,12 @@ def _locked(
 
 
 def _refuse_submitted(report: TertialReport) -> None:
-    if report.state == TertialReport.State.SUBMITTED:
+    if not report.editable:
         raise ReportSubmittedError
+    if TertialRound.objects.filter(
+        year=report.year, tertial=report.tertial, state=TertialRound.State.CLOSED
+    ).exists():
+        raise RoundClosedError
 
 
 # --- Submitting once ---------------------------------------------------------------------
@@ -506,7 +519,9 @@ def report_get_or_create(*, unit: OrgUnit, year: int, tertial: int, by: User) ->
     return report_ensure(unit=unit, year=year, tertial=tertial, by=by)[0]
 
 
-def _validate_report_texts(*, summary: str, comments: Mapping[int, str]) -> None:
+def _validate_report_texts(
+    *, summary: str, comments: Mapping[int, str], field_prefix: str = "comment_"
+) -> None:
     errors: dict[str, str] = {}
     problem = text_problem(summary, limit=REPORT_SUMMARY_MAX)
     if problem:
@@ -514,7 +529,7 @@ def _validate_report_texts(*, summary: str, comments: Mapping[int, str]) -> None
     for indicator_id, text in comments.items():
         problem = text_problem(text, limit=REPORT_COMMENT_MAX)
         if problem:
-            errors[f"comment_{indicator_id}"] = problem
+            errors[f"{field_prefix}{indicator_id}"] = problem
     if errors:
         raise ValidationError(errors)
 
@@ -528,43 +543,76 @@ def report_save(
     summary: str,
     comments: Mapping[int, str],
     prioritised_action_ids: Sequence[int],
+    indicator_action_ids: Mapping[int, Sequence[int]] | None = None,
+    no_action_reasons: Mapping[int, str] | None = None,
 ) -> TertialReport:
     """Save a draft: the summary, a comment per indicator, the prioritised actions.
 
+    ``indicator_action_ids`` and ``no_action_reasons`` (per indicator id) say what the
+    leader does about an indicator: actions of the unit's plan, or why none; an
+    indicator left out of them keeps what it had.
+
     Raises ``ConflictError`` when ``version`` is not the stored one,
-    ``ReportSubmittedError`` for a submitted report, and ``ValidationError`` when a
-    prioritised action is not in the unit's plan of the report's year.
+    ``ReportSubmittedError`` for a submitted or approved report, ``RoundClosedError``
+    when the tertial's round is closed, and ``ValidationError`` when an action is not
+    in the unit's plan of the report's year.
     """
     access.ensure_can_edit_plans(by, report.unit)
     current = _locked(TertialReport, report.pk, version, first=_refuse_submitted)
+    indicator_action_ids = indicator_action_ids or {}
+    no_action_reasons = no_action_reasons or {}
     _validate_report_texts(summary=summary, comments=comments)
+    _validate_report_texts(summary="", comments=no_action_reasons, field_prefix="no_action_reason_")
     wanted = set(prioritised_action_ids)
+    per_indicator = {i: set(ids) for i, ids in indicator_action_ids.items()}
+    every = wanted.union(*per_indicator.values())
     allowed = set(
         Action.objects.filter(
-            pk__in=wanted, plan__unit_id=current.unit_id, plan__year=current.year
+            pk__in=every, plan__unit_id=current.unit_id, plan__year=current.year
         ).values_list("pk", flat=True)
     )
+    foreign = _("Choose only actions from the unit's action plan for %(year)s.") % {
+        "year": current.year
+    }
+    errors = {}
     if wanted - allowed:
-        raise ValidationError(
-            {
-                "prioritised_actions": _(
-                    "Choose only actions from the unit's action plan for %(year)s."
-                )
-                % {"year": current.year}
-            }
-        )
-    existing = {c.indicator_id: c for c in current.comments.all()}
-    for indicator_id, text in comments.items():
-        text = text.strip()
+        errors["prioritised_actions"] = foreign
+    for indicator_id, ids in per_indicator.items():
+        if ids - allowed:
+            errors[f"actions_{indicator_id}"] = foreign
+    if errors:
+        raise ValidationError(errors)
+    existing = {c.indicator_id: c for c in current.comments.prefetch_related("actions")}
+    for indicator_id in set(comments) | set(per_indicator) | set(no_action_reasons):
+        text = comments.get(indicator_id)
+        text = None if text is None else text.strip()
+        reason = no_action_reasons.get(indicator_id)
+        reason = None if reason is None else reason.strip()
+        chosen = per_indicator.get(indicator_id)
         comment = existing.get(indicator_id)
         if comment is None:
-            if text:
-                IndicatorComment.objects.create(
-                    report=current, indicator_id=indicator_id, text=text
-                )
-        elif comment.text != text:
+            if not (text or reason or chosen):
+                continue
+            comment = IndicatorComment.objects.create(
+                report=current,
+                indicator_id=indicator_id,
+                text=text or "",
+                no_action_reason=reason or "",
+            )
+            if chosen:
+                comment.actions.set(chosen)
+            continue
+        changed = []
+        if text is not None and comment.text != text:
             comment.text = text
-            comment.save(update_fields=["text"])
+            changed.append("text")
+        if reason is not None and comment.no_action_reason != reason:
+            comment.no_action_reason = reason
+            changed.append("no_action_reason")
+        if changed:
+            comment.save(update_fields=changed)
+        if chosen is not None and {a.pk for a in comment.actions.all()} != chosen:
+            comment.actions.set(chosen)
     if set(current.prioritised_actions.values_list("pk", flat=True)) != wanted:
         current.prioritised_actions.set(wanted)
     current.summary = summary.strip()
@@ -573,32 +621,280 @@ def report_save(
     return current
 
 
+class UnexplainedError(ValidationError):
+    """Indicators that must be explained are not: ``lacking`` says what each lacks.
+
+    A ``ValidationError`` whose fields are ``comment_<id>`` and ``actions_<id>``, so a
+    form and the API name the indicator and the missing part.
+    """
+
+    def __init__(self, *, lacking: Mapping[int, list[str]], names: Mapping[int, str]) -> None:
+        self.lacking = dict(lacking)
+        errors: dict[str, str] = {}
+        for indicator_id, problems in lacking.items():
+            name = names.get(indicator_id, str(indicator_id))
+            if selectors.LACKS_COMMENT in problems:
+                errors[f"comment_{indicator_id}"] = _(
+                    "%(indicator)s has missed its target: explain why in a comment."
+                ) % {"indicator": name}
+            if selectors.LACKS_ACTION in problems:
+                errors[f"actions_{indicator_id}"] = _(
+                    "%(indicator)s has missed its target: choose at least one action from "
+                    "the plan, or say why there is none."
+                ) % {"indicator": name}
+        super().__init__(errors)
+
+
+def _event(report: TertialReport, kind: str, by: User | None, comment: str = "") -> ReportEvent:
+    return ReportEvent.objects.create(report=report, kind=kind, by=by, comment=comment)
+
+
 @transaction.atomic
 def report_submit(*, report: TertialReport, by: User, version: int) -> TertialReport:
-    """Submit the report: it becomes read-only and counts as delivered."""
+    """Submit the report: it becomes read-only and counts as delivered.
+
+    Every indicator that missed its target (``REPORT_EXPLAIN_STATUSES``) must have a
+    comment and an action or a reason for none, else ``UnexplainedError``. The leaders
+    above are told (``ReportEvent``).
+    """
     access.ensure_can_edit_plans(by, report.unit)
     current = _locked(TertialReport, report.pk, version, first=_refuse_submitted)
+    rows = selectors.report_indicators(
+        unit=current.unit, year=current.year, tertial=current.tertial, report=current
+    )
+    lacking = selectors.report_unexplained(rows)
+    if lacking:
+        raise UnexplainedError(
+            lacking=lacking, names={row.indicator.pk: row.indicator.name for row in rows}
+        )
     current.state = TertialReport.State.SUBMITTED
     current.submitted_at = timezone.now()
     current.submitted_by = by
     current.version += 1
+    history_user_set(current, by)
     current.save(update_fields=["state", "submitted_at", "submitted_by", "version"])
+    _event(current, ReportEvent.Kind.SUBMITTED, by)
+    return current
+
+
+class ReportStateError(Exception):
+    """The report is not in a state that allows this transition (e.g. approving a draft)."""
+
+
+def _reviewable(report: TertialReport) -> None:
+    if report.state != TertialReport.State.SUBMITTED:
+        raise ReportStateError
+
+
+@transaction.atomic
+def report_approve(
+    *, report: TertialReport, by: User, version: int, comment: str = ""
+) -> TertialReport:
+    """The leader above (or HR) approves a submitted report; its leaders are told."""
+    access.ensure_can_review(by, report.unit)
+    current = _locked(TertialReport, report.pk, version, first=_reviewable)
+    problem = text_problem(comment, limit=REPORT_COMMENT_MAX)
+    if problem:
+        raise ValidationError({"comment": problem})
+    current.state = TertialReport.State.APPROVED
+    current.reviewed_at = timezone.now()
+    current.reviewed_by = by
+    current.review_comment = comment.strip()
+    current.version += 1
+    history_user_set(current, by)
+    current.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment", "version"])
+    _event(current, ReportEvent.Kind.APPROVED, by, comment.strip())
+    return current
+
+
+@transaction.atomic
+def report_return(*, report: TertialReport, by: User, version: int, comment: str) -> TertialReport:
+    """The leader above (or HR) sends a submitted report back with a comment.
+
+    It is the unit's leader's to change again (``RETURNED``, edited as a draft), and
+    they are told why. A comment is required.
+    """
+    access.ensure_can_review(by, report.unit)
+    current = _locked(TertialReport, report.pk, version, first=_reviewable)
+    comment = comment.strip()
+    problem = text_problem(comment, limit=REPORT_COMMENT_MAX)
+    if problem or not comment:
+        raise ValidationError(
+            {"comment": problem or _("Say what the leader should change before resubmitting.")}
+        )
+    current.state = TertialReport.State.RETURNED
+    current.reviewed_at = timezone.now()
+    current.reviewed_by = by
+    current.review_comment = comment
+    current.version += 1
+    history_user_set(current, by)
+    current.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment", "version"])
+    _event(current, ReportEvent.Kind.RETURNED, by, comment)
     return current
 
 
 @transaction.atomic
 def report_reopen(*, report: TertialReport, by: User) -> TertialReport:
-    """HR only: a submitted report back to draft, so the leader can change it."""
+    """HR only: a submitted or approved report back to draft, so the leader can change it."""
     access.ensure_hr(by)
     current = TertialReport.objects.select_for_update().get(pk=report.pk)
-    if current.state == TertialReport.State.DRAFT:
+    if current.editable:
         return current
     current.state = TertialReport.State.DRAFT
     current.submitted_at = None
     current.submitted_by = None
     current.version += 1
+    history_user_set(current, by)
     current.save(update_fields=["state", "submitted_at", "submitted_by", "version"])
+    _event(current, ReportEvent.Kind.REOPENED, by)
     return current
+
+
+@transaction.atomic
+def area_summary_save(
+    *, unit: OrgUnit, year: int, tertial: int, by: User, version: int, text: str
+) -> AreaSummary:
+    """The reviewer's summary of ``unit``'s subtree for the round (the area's text).
+
+    Written by a leader of the unit (who reviews the units below it) or HR. ``version``
+    0 for the first save; ``ConflictError`` when another save came in between.
+    """
+    if not (access.is_hr(by) or unit.pk in access.led_unit_ids(by)):
+        raise PermissionDenied
+    report_period_validate(year, tertial)
+    problem = text_problem(text, limit=REPORT_SUMMARY_MAX)
+    if problem:
+        raise ValidationError({"text": problem})
+
+    def make() -> AreaSummary:
+        return AreaSummary(unit=unit, year=year, tertial=tertial, version=0, updated_by=by)
+
+    summary, _created = _get_or_create(
+        AreaSummary, {"unit": unit, "year": year, "tertial": tertial}, make
+    )
+    current = AreaSummary.objects.select_for_update().get(pk=summary.pk)
+    if current.version != version:
+        raise ConflictError(current=current)
+    current.text = text.strip()
+    current.updated_by = by
+    current.version += 1
+    history_user_set(current, by)
+    current.save()
+    return current
+
+
+# --- Rounds ------------------------------------------------------------------------------
+
+
+# The advisory lock of opening rounds (one at a time: the older open ones close).
+ROUND_LOCK_ID = 7_301_015
+
+
+def _deadline_problem(deadline: dt.date, opened: dt.date) -> str | None:
+    if deadline < opened:
+        return _("The deadline cannot be before the round opened.")
+    if deadline > opened + dt.timedelta(days=366):
+        return _("The deadline must be within a year of the round's opening.")
+    return None
+
+
+@transaction.atomic
+def round_open(
+    *, year: int, tertial: int, by: User | None, deadline: dt.date | None = None
+) -> TertialRound:
+    """Open the tertial's round (or open it again); ``by`` None: the recompute opened it.
+
+    The deadline is ``deadline`` or ``ROUND_DEADLINE_DAYS`` from today. Older open
+    rounds close: leaders report in one round at a time.
+    """
+    if by is not None:
+        access.ensure_hr(by)
+    report_period_validate(year, tertial)
+    today = timezone.localdate()
+    deadline = deadline or today + dt.timedelta(days=settings.ROUND_DEADLINE_DAYS)
+    problem = _deadline_problem(deadline, today)
+    if problem:
+        raise ValidationError({"deadline": problem})
+    advisory_xact_lock(ROUND_LOCK_ID)
+    current = TertialRound.objects.select_for_update().filter(year=year, tertial=tertial).first()
+    if current is not None and current.state == TertialRound.State.OPEN:
+        return current
+    if current is None:
+        current = TertialRound(year=year, tertial=tertial)
+    current.state = TertialRound.State.OPEN
+    current.opened_at = timezone.now()
+    current.opened_by = by
+    current.deadline = deadline
+    current.closed_at = None
+    current.closed_by = None
+    current.version += 0 if current.pk is None else 1
+    history_user_set(current, by)
+    current.save()
+    older = TertialRound.objects.filter(state=TertialRound.State.OPEN).filter(
+        Q(year__lt=year) | Q(year=year, tertial__lt=tertial)
+    )
+    for stale in older.select_for_update():
+        _round_close(stale, by)
+    return current
+
+
+def _round_close(round_: TertialRound, by: User | None) -> None:
+    round_.state = TertialRound.State.CLOSED
+    round_.closed_at = timezone.now()
+    round_.closed_by = by
+    round_.version += 1
+    history_user_set(round_, by)
+    round_.save()
+
+
+@transaction.atomic
+def round_close(*, round_: TertialRound, by: User, version: int) -> TertialRound:
+    """HR closes the round: its reports can no longer be changed (HR may open it again)."""
+    access.ensure_hr(by)
+    current = _locked(TertialRound, round_.pk, version)
+    if current.state == TertialRound.State.OPEN:
+        _round_close(current, by)
+    return current
+
+
+@transaction.atomic
+def round_deadline_set(
+    *, round_: TertialRound, by: User, version: int, deadline: dt.date
+) -> TertialRound:
+    """HR moves the round's deadline (reminders follow the new date)."""
+    access.ensure_hr(by)
+    current = _locked(TertialRound, round_.pk, version)
+    problem = _deadline_problem(deadline, timezone.localtime(current.opened_at).date())
+    if problem:
+        raise ValidationError({"deadline": problem})
+    current.deadline = deadline
+    current.version += 1
+    history_user_set(current, by)
+    current.save(update_fields=["deadline", "version"])
+    return current
+
+
+def round_open_when_figures_exist(*, today: dt.date | None = None) -> TertialRound | None:
+    """Open the last ended tertial's round once its last month has computed figures.
+
+    Called after every recompute (``measures.signals.figures_stored``) and by the
+    daily notice task. Only the tertial before the running one opens by itself (an
+    import of old data opens no old round), and only once: a round HR closed stays
+    closed. Returns the round it opened, if any.
+    """
+    today = today or timezone.localdate()
+    year, tertial = P.tertial_before(*P.tertial_of(today))
+    if TertialRound.objects.filter(year=year, tertial=tertial).exists():
+        return None
+    end = P.tertial(year, tertial).end
+    last_month = P.month(end.year, end.month)
+    if not IndicatorValue.objects.filter(
+        indicator__kind=Indicator.Kind.COMPUTED,
+        granularity=last_month.granularity,
+        period=last_month.label,
+    ).exists():
+        return None
+    return round_open(year=year, tertial=tertial, by=None)
 
 
 def tertial_report_reminders_send(*, reminders: "Sequence[Reminder]") -> int:

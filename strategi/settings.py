@@ -425,6 +425,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- The tertial follow-up ----------------------------------------------------------
+# A round's deadline is this many days after it opens (HR may set another per round).
+ROUND_DEADLINE_DAYS = int(os.environ.get("ROUND_DEADLINE_DAYS", "21"))
+# The second reminder goes out this many days before the deadline.
+ROUND_REMINDER_DAYS_BEFORE = int(os.environ.get("ROUND_REMINDER_DAYS_BEFORE", "5"))
+# The statuses of an indicator a report must explain (a comment, and an action or a
+# reason for none) before it can be submitted: "missed", optionally also "near".
+REPORT_EXPLAIN_STATUSES = env_list("REPORT_EXPLAIN_STATUSES", ["missed"])
+if not set(REPORT_EXPLAIN_STATUSES) <= {"missed", "near"}:
+    raise ImproperlyConfigured("REPORT_EXPLAIN_STATUSES: a list of «missed» and «near».")
+# The address the site is reached at, for links in e-mails (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- E-mail -----------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

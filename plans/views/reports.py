@@ -96,7 +96,7 @@ def _render_form(
     )
     has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
     can_edit = access.can_edit_plans(request.user, unit)
-    editable = can_edit and (report is None or report.state == TertialReport.State.DRAFT)
+    editable = can_edit and (report is None or report.editable)
     if editable and form is None:
         chosen = list(report.prioritised_actions.values_list("pk", flat=True)) if report else []
         initial = {
@@ -205,6 +205,18 @@ def _save(
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
         return _render_form(
             request, **context, report=report, form=form, status=409, problem=_conflict_message()
+        )
+    except reports.RoundClosedError:
+        report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+        return _render_form(
+            request,
+            **context,
+            report=report,
+            status=409,
+            problem=_(
+                "The tertial's round is closed: its reports can no longer be changed. "
+                "HR can open the round again."
+            ),
         )
     except reports.ReportSubmittedError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
