@@ -238,10 +238,11 @@ def test_delivered_units_are_not_chased(people, units, mailoutbox):
 
 
 def test_a_closed_round_sends_nothing(people, mailoutbox):
-    make_round(state=TertialRound.State.CLOSED)
+    round_ = make_round(state=TertialRound.State.CLOSED)
 
     for day in [OPENED, DEADLINE - dt.timedelta(days=5), DEADLINE + dt.timedelta(days=1)]:
         assert run(day) == 0
+        assert notifications.round_notices_send(round_=round_, today=day) == 0
 
     assert mailoutbox == []
     assert not RoundNotice.objects.exists()
@@ -423,3 +424,12 @@ def test_beat_runs_the_notices_every_morning_and_the_sweep_every_quarter():
         "task": "plans.tasks.report_events_notify_pending",
         "schedule": 15 * 60,
     }
+
+
+def test_the_actor_is_not_told_of_their_own_transition(units, mailoutbox):
+    both = leader("hilde", "hilde@example.no", units["HV"], units["A"])
+    leader("hans", "hans@example.no", units["HV"])
+    submitted_report(units["A"], 2026, 2, by=both)
+
+    assert report_event_notify(ReportEvent.objects.get().pk) == 1
+    assert [m.to for m in mailoutbox] == [["hans@example.no"]]
