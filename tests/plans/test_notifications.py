@@ -433,3 +433,23 @@ def test_the_actor_is_not_told_of_their_own_transition(units, mailoutbox):
 
     assert report_event_notify(ReportEvent.objects.get().pk) == 1
     assert [m.to for m in mailoutbox] == [["hans@example.no"]]
+
+
+@pytest.fixture
+def console_mail(monkeypatch):
+    """The worker process writes its mails to its output (not to an SMTP server)."""
+    monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_notices_once(console_mail, celery_worker_process, people):
+    make_round()
+
+    def through_redis() -> int:
+        return round_notices.apply_async(
+            kwargs={"today": OPENED.isoformat()}, queue=celery_worker_process
+        ).get(timeout=60)
+
+    assert through_redis() == 2
+    assert through_redis() == 0
+    assert notices() == {("anne", "opened"), ("bjorn", "opened")}
