@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 
@@ -223,12 +224,18 @@ def _round_mail(round_: TertialRound, kind: str, recipient: Recipient, today: dt
         days = (round_.deadline - today).days
         values["days"] = str(days)
         subject = _("Reminder: the tertial report for %(period)s is due %(deadline)s")
-        paragraphs = [
-            _(
-                "The deadline for the tertial report for %(period)s is %(deadline)s, "
-                "in %(days)s days. These reports of yours have not been submitted yet:"
-            ),
-        ]
+        due = (
+            _("The deadline for the tertial report for %(period)s is today, %(deadline)s.")
+            if days == 0
+            else ngettext(
+                "The deadline for the tertial report for %(period)s is %(deadline)s, in "
+                "%(days)s day.",
+                "The deadline for the tertial report for %(period)s is %(deadline)s, in "
+                "%(days)s days.",
+                days,
+            )
+        )
+        paragraphs = [due, _("These reports of yours have not been submitted yet:")]
     elif kind == Kind.OVERDUE:
         subject = _("Overdue: the tertial report for %(period)s (deadline %(deadline)s)")
         paragraphs = [

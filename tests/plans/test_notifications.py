@@ -207,10 +207,19 @@ def test_a_leader_of_the_unit_above_too_is_not_escalated_their_own_unit(units, m
 def test_a_round_opening_close_to_its_deadline_sends_the_reminder_not_two_mails(people, mailoutbox):
     make_round()
 
-    run(DEADLINE - dt.timedelta(days=3))
+    run(DEADLINE - dt.timedelta(days=1))
 
     assert sent_to(mailoutbox) == ["anne@example.no", "bjorn@example.no"]
     assert {kind for _user, kind in notices()} == {"due_soon"}
+    assert "24. september 2026, om 1 dag." in mailoutbox[0].body
+
+
+def test_on_the_deadline_the_reminder_says_today(people, mailoutbox):
+    make_round()
+
+    run(DEADLINE)
+
+    assert "er i dag, 24. september 2026." in mailoutbox[0].body
 
 
 def test_a_moved_deadline_moves_the_reminder(people, mailoutbox):
