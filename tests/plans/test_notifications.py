@@ -462,3 +462,16 @@ def test_a_real_worker_sends_the_notices_once(console_mail, celery_worker_proces
     assert through_redis() == 2
     assert through_redis() == 0
     assert notices() == {("anne", "opened"), ("bjorn", "opened")}
+
+
+def test_a_rerun_costs_a_bounded_number_of_queries(
+    people, units, mailoutbox, django_assert_max_num_queries
+):
+    for number in range(20):
+        leader(f"leder{number}", f"leder{number}@example.no", units["A"], units["B"])
+    make_round()
+    day = DEADLINE + dt.timedelta(days=1)
+    assert run(day) == 24  # 22 overdue; escalated to hanne (A, B, D, E) and kari (C)
+
+    with django_assert_max_num_queries(10):
+        assert run(day) == 0
