@@ -40,7 +40,7 @@ TYPECHECKED := org/access.py org/services.py org/selectors.py hr/services \
 	goals/services.py goals/selectors.py api/services.py api/selectors.py api/throttling.py \
 	strategi/db.py strategi/celery.py measures/tasks.py hr/tasks.py \
 	measures/recomputes.py measures/middleware.py measures/context_processors.py \
-	plans/tasks.py goals/tasks.py measures/signals.py hr/signals.py \
+	plans/tasks.py plans/notifications.py goals/tasks.py measures/signals.py hr/signals.py \
 	strategi/admin.py strategi/spreadsheet.py strategi/lockout.py org/context_processors.py
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy $(TYPECHECKED)

@@ -486,52 +486,6 @@ def plan_coverage(
     return {pk: Coverage(has_plan=pk in with_plan, report_state=states.get(pk)) for pk in unit_ids}
 
 
-# --- Reminders ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """One leader with an e-mail address and the units of theirs still without a report."""
-
-    email: str
-    name: str
-    units: list[OrgUnit]
-    year: int
-    tertial: int
-
-
-def reminder_list(*, year: int, tertial: int) -> list[Reminder]:
-    """Active leaders with an e-mail address whose assigned units lack a submitted report.
-
-    One query; a leader of several such units is one reminder listing them all.
-    """
-    assignments = (
-        RoleAssignment.objects.filter(
-            role=RoleAssignment.Role.LEADER, user__is_active=True, user__email__gt=""
-        )
-        .exclude(
-            unit_id__in=TertialReport.objects.filter(
-                year=year, tertial=tertial, state__in=TertialReport.DELIVERED
-            ).values("unit_id")
-        )
-        .select_related("unit", "user")
-        .order_by("user__username", "unit__code")
-    )
-    by_user: dict[int, list[RoleAssignment]] = defaultdict(list)
-    for assignment in assignments:
-        by_user[assignment.user_id].append(assignment)
-    return [
-        Reminder(
-            email=rows[0].user.email,
-            name=rows[0].user.get_full_name() or rows[0].user.get_username(),
-            units=[row.unit for row in rows],
-            year=year,
-            tertial=tertial,
-        )
-        for rows in by_user.values()
-    ]
-
-
 # --- Rounds ------------------------------------------------------------------------------
 
 

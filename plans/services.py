@@ -22,16 +22,14 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -41,6 +39,7 @@ from measures import periods as P
 from measures.models import Indicator, IndicatorValue
 from org import access
 from org.models import OrgUnit
+from strategi.celery import enqueue_on_commit
 from strategi.db import advisory_xact_lock, history_user_set
 
 from . import selectors
@@ -55,9 +54,6 @@ from .models import (
     TertialReport,
     TertialRound,
 )
-
-if TYPE_CHECKING:
-    from .selectors import Reminder
 
 Versioned = TypeVar("Versioned", Action, TertialReport, TertialRound)
 Row = TypeVar("Row", bound=models.Model)
@@ -646,7 +642,20 @@ class UnexplainedError(ValidationError):
 
 
 def _event(report: TertialReport, kind: str, by: User | None, comment: str = "") -> ReportEvent:
-    return ReportEvent.objects.create(report=report, kind=kind, by=by, comment=comment)
+    """Record a transition; those it concerns are told by a task after the commit.
+
+    When the task queue cannot be reached, the sweep (``report_events_notify_pending``,
+    beat every 15 minutes) tells them: the event stays without ``notified_at``.
+    """
+    from .tasks import report_event_notify  # the tasks import this module
+
+    event = ReportEvent.objects.create(report=report, kind=kind, by=by, comment=comment)
+    enqueue_on_commit(report_event_notify, event.pk, on_unreachable=_beat_catches_up)
+    return event
+
+
+def _beat_catches_up() -> None:
+    """Nothing to record when a notice task cannot be queued: beat's sweep finds it."""
 
 
 @transaction.atomic
@@ -835,6 +844,10 @@ def round_open(
     )
     for stale in older.select_for_update():
         _round_close(stale, by)
+    from .tasks import round_notices  # the tasks import this module
+
+    # The leaders are told at once; when the queue is down, beat's morning run does it.
+    enqueue_on_commit(round_notices, on_unreachable=_beat_catches_up)
     return current
 
 
@@ -895,47 +908,3 @@ def round_open_when_figures_exist(*, today: dt.date | None = None) -> TertialRou
     ).exists():
         return None
     return round_open(year=year, tertial=tertial, by=None)
-
-
-def tertial_report_reminders_send(*, reminders: "Sequence[Reminder]") -> int:
-    """Send one e-mail per reminder (in the site's language); returns how many were sent."""
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for reminder in reminders:
-            period = _("Tertial %(number)s, %(year)s") % {
-                "number": reminder.tertial,
-                "year": reminder.year,
-            }
-            lines = [
-                _("Hello %(name)s,") % {"name": reminder.name},
-                "",
-                _("These units of yours have not submitted their tertial report for %(period)s:")
-                % {"period": period},
-                "",
-                *[
-                    f"- {unit.name}: "
-                    + reverse(
-                        "plans:tertial-report-edit",
-                        kwargs={
-                            "unit_code": unit.code,
-                            "year": reminder.year,
-                            "tertial": reminder.tertial,
-                        },
-                    )
-                    for unit in reminder.units
-                ],
-                "",
-                _("Please write and submit the reports in Strategi."),
-            ]
-            messages.append(
-                EmailMessage(
-                    subject=_("Reminder: tertial report for %(period)s") % {"period": period},
-                    body="\n".join(lines),
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    to=[reminder.email],
-                )
-            )
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0

@@ -394,7 +394,7 @@ RECOMPUTE_NIGHTLY_AT = (2, 30)
 RECOMPUTE_CATCH_UP_SECONDS = 10
 
 # Celery beat (one scheduler process): the night's recompute of the latest months, the
-# tertial report reminders and the recomputes that could not be queued.
+# tertial round's notices and the recomputes that could not be queued.
 CELERY_BEAT_SCHEDULE = {
     "recompute-recent-months": {
         "task": "measures.tasks.recompute_recent",
@@ -407,11 +407,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "measures.tasks.recompute_owed",
         "schedule": 5 * 60,
     },
-    # Tertial report reminders: on the 28th-31st of April, August and December; the task
-    # sends only on the tertial's last day (crontab has no "last day of the month").
-    "tertial-report-reminders": {
-        "task": "plans.tasks.tertial_report_reminders",
-        "schedule": crontab(hour=7, minute=0, day_of_month="28-31", month_of_year="4,8,12"),
+    # The tertial round's notices, every morning: opens the ended tertial's round when
+    # its figures exist, then "opened", "due soon" (ROUND_REMINDER_DAYS_BEFORE) and
+    # "overdue" with escalation, each once per person (plans.notifications).
+    "round-notices": {
+        "task": "plans.tasks.round_notices",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Report transitions (submitted, returned, approved) whose mail task was not queued
+    # or was lost.
+    "report-events-notify": {
+        "task": "plans.tasks.report_events_notify_pending",
+        "schedule": 15 * 60,
     },
     # API uploads that no worker has started (Redis was unreachable, or a lost message).
     "requeue-pending": {
