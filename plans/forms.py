@@ -196,6 +196,8 @@ class TertialReportForm(SubmittedOnceForm):
         super().__init__(*args, **kwargs)
         self.indicators = indicators
         choices = Action.objects.filter(pk__in=[a.pk for a in actions]).select_related("goal")
+        # Plain choices, not a queryset: each indicator's checkboxes cost no query.
+        action_choices = [(a.pk, f"{a.title} ({a.goal.title})") for a in actions]
         for row in indicators:
             pk = row.indicator.pk
             name = row.indicator.name
@@ -206,8 +208,9 @@ class TertialReportForm(SubmittedOnceForm):
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text=gettext("Why is the value where it is, and what are you doing about it?"),
             )
-            self.fields[self.actions_name(pk)] = ActionChoiceField(
-                queryset=choices,
+            self.fields[self.actions_name(pk)] = forms.TypedMultipleChoiceField(
+                choices=action_choices,
+                coerce=int,
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
                 label=gettext("Actions from the plan for %(indicator)s") % {"indicator": name},
@@ -271,7 +274,7 @@ class TertialReportForm(SubmittedOnceForm):
 
     def indicator_actions(self) -> dict[int, list[int]]:
         return {
-            row.indicator.pk: [a.pk for a in self.cleaned_data[self.actions_name(row.indicator.pk)]]
+            row.indicator.pk: list(self.cleaned_data[self.actions_name(row.indicator.pk)])
             for row in self.indicators
         }
 

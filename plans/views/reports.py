@@ -309,9 +309,7 @@ def report_confirm(request: HttpRequest, unit_code: str, year: int, tertial: int
     if done.replayed:
         messages.info(request, _("The form was sent twice; it was submitted once."))
     else:
-        messages.success(
-            request, _("The report has been submitted. The leader above will review it.")
-        )
+        messages.success(request, _("The report has been submitted for review."))
     return redirect(done.location)
 
 

@@ -284,3 +284,18 @@ def test_a_closed_round_is_read_only_and_says_why(client, users, units):
 
     assert "Runden for dette tertialet er avsluttet" in text_of(page)
     assert "<textarea" not in page
+
+
+@pytest.mark.parametrize("n_actions", [1, 6])
+def test_the_form_with_actions_and_errors_has_bounded_queries(
+    client, users, units, sick_leave, near_counts, django_assert_max_num_queries, n_actions
+):
+    """The same bound with one action in the plan as with six."""
+    for n in range(n_actions):
+        plan_with_action(units["SH"], 2024, title=f"Tiltak {n}")
+    client.force_login(users["leader"])
+    with django_assert_max_num_queries(22):
+        assert client.get(EDIT).status_code == 200
+    client.post(EDIT, form_data(sick_leave))
+    with django_assert_max_num_queries(50):
+        assert client.post(SUBMIT, form_data(sick_leave, version=2)).status_code == 400
