@@ -48,7 +48,7 @@ def test_a_leader_submits_and_hr_sees_the_unit_covered(
     expect(leader.get_by_text("Når du sender inn, låses det som vises nedenfor")).to_be_visible()
     leader.get_by_role("button", name="Bekreft og send inn").click()
 
-    expect(leader.get_by_text("Rapporten er sendt inn.")).to_be_visible()
+    expect(leader.get_by_text("Rapporten er sendt inn til gjennomgang.")).to_be_visible()
     expect(leader.get_by_text(re.compile("Sendt inn av leader"))).to_be_visible()
     expect(leader.get_by_text("Én langtidssykemeldt; oppfølging pågår.")).to_be_visible()
     assert_accessible(leader)
