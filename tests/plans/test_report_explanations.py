@@ -299,3 +299,21 @@ def test_the_form_with_actions_and_errors_has_bounded_queries(
     client.post(EDIT, form_data(sick_leave))
     with django_assert_max_num_queries(50):
         assert client.post(SUBMIT, form_data(sick_leave, version=2)).status_code == 400
+
+
+def test_the_lists_show_the_four_states_as_text(client, users, units):
+    report = submitted(units, users)
+    services.report_return(report=report, by=users["hr"], version=report.version, comment="Mer")
+    client.force_login(users["hr"])
+
+    missing = text_of(
+        client.get("/tertialrapporter/mangler/", {"tertial": "2024-T2"}).content.decode()
+    )
+
+    # A returned report is not delivered: it is still missing, with its state in words.
+    assert "↩ Sendt tilbake for endring" in missing
+    report.refresh_from_db()
+    report = services.report_submit(report=report, by=users["leader"], version=report.version)
+    services.report_approve(report=report, by=users["hr"], version=report.version)
+    listing = text_of(client.get("/dashboard/?expand=all").content.decode())
+    assert "✓✓ Godkjent" in listing
