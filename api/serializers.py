@@ -209,8 +209,25 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
+    """An indicator's explanation: the comment, the plan's actions for it, or why none.
+
+    On PATCH a field left out keeps what the report has.
+    """
+
     indicator = serializers.SlugRelatedField(slug_field="slug", queryset=Indicator.objects.all())
-    text = serializers.CharField(allow_blank=True, max_length=REPORT_COMMENT_MAX)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=REPORT_COMMENT_MAX)
+    actions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=500,
+        help_text="Ids of actions of the unit's plan of the report's year.",
+    )
+    no_action_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=REPORT_COMMENT_MAX,
+        help_text="Why no action of the plan is chosen (instead of actions).",
+    )
 
 
 class TertialReportSerializer(serializers.ModelSerializer):
@@ -230,19 +247,38 @@ class TertialReportSerializer(serializers.ModelSerializer):
             "comments",
             "prioritised_actions",
             "submitted_at",
+            "reviewed_at",
+            "review_comment",
             "version",
         ]
-        read_only_fields = ["state", "summary", "submitted_at", "version"]
+        read_only_fields = [
+            "state",
+            "summary",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
+            "version",
+        ]
         # Which tertials may have a report (begun, from 2000) is the service's rule
         # (plans.services.report_period_validate), as on the web.
         # get_or_create: an existing report is returned, not refused.
         validators: list[Any] = []
 
     @extend_schema_field(CommentSerializer(many=True))
-    def get_comments(self, report: TertialReport) -> list[dict[str, str]]:
-        return [
-            {"indicator": c.indicator.slug, "text": c.text} for c in report.comments.all() if c.text
-        ]
+    def get_comments(self, report: TertialReport) -> list[dict[str, Any]]:
+        rows = []
+        for c in report.comments.all():
+            actions = sorted(a.pk for a in c.actions.all())
+            if c.text or actions or c.no_action_reason:
+                rows.append(
+                    {
+                        "indicator": c.indicator.slug,
+                        "text": c.text,
+                        "actions": actions,
+                        "no_action_reason": c.no_action_reason,
+                    }
+                )
+        return rows
 
 
 class TertialReportUpdateSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +156,12 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class ConfirmSubmitForm(SubmittedOnceForm):
+    """The confirmation step of submitting a report: the version it was shown with."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class ActionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Action) -> str:
         return f"{obj.title} ({obj.goal.title})"
@@ -188,25 +195,91 @@ class TertialReportForm(SubmittedOnceForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.indicators = indicators
+        choices = Action.objects.filter(pk__in=[a.pk for a in actions]).select_related("goal")
+        # Plain choices, not a queryset: each indicator's checkboxes cost no query.
+        action_choices = [(a.pk, f"{a.title} ({a.goal.title})") for a in actions]
         for row in indicators:
-            self.fields[self.comment_name(row.indicator.pk)] = forms.CharField(
-                label=gettext("Comment on %(indicator)s") % {"indicator": row.indicator.name},
+            pk = row.indicator.pk
+            name = row.indicator.name
+            self.fields[self.comment_name(pk)] = forms.CharField(
+                label=gettext("Comment on %(indicator)s") % {"indicator": name},
                 required=False,
                 max_length=REPORT_COMMENT_MAX,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text=gettext("Why is the value where it is, and what are you doing about it?"),
             )
-        field = self.fields["prioritised_actions"]
-        field.queryset = Action.objects.filter(pk__in=[a.pk for a in actions]).select_related(
-            "goal"
-        )
+            self.fields[self.actions_name(pk)] = forms.TypedMultipleChoiceField(
+                choices=action_choices,
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label=gettext("Actions from the plan for %(indicator)s") % {"indicator": name},
+            )
+            self.fields[self.reason_name(pk)] = forms.CharField(
+                label=gettext("No action, because …"),
+                required=False,
+                max_length=REPORT_COMMENT_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=gettext("If no action of the plan fits, say why."),
+            )
+        self.fields["prioritised_actions"].queryset = choices  # type: ignore[attr-defined]
+        self.has_actions = bool(actions)
 
     @staticmethod
     def comment_name(indicator_id: int) -> str:
         return f"comment_{indicator_id}"
 
+    @staticmethod
+    def actions_name(indicator_id: int) -> str:
+        return f"actions_{indicator_id}"
+
+    @staticmethod
+    def reason_name(indicator_id: int) -> str:
+        return f"no_action_reason_{indicator_id}"
+
+    @classmethod
+    def initial_for(cls, rows: list[ReportIndicator]) -> dict:
+        """The per-indicator fields' initial values: what the report holds."""
+        initial: dict = {}
+        for row in rows:
+            pk = row.indicator.pk
+            initial[cls.comment_name(pk)] = row.comment
+            initial[cls.actions_name(pk)] = sorted(row.action_ids)
+            initial[cls.reason_name(pk)] = row.no_action_reason
+        return initial
+
+    def add_unexplained(self, error: ValidationError) -> None:
+        """Put a refused submit's problems next to the fields they concern.
+
+        Without actions in the plan there is no checkbox: the lacking action is then
+        asked of the "no action, because" text.
+        """
+        for name, problems in error.message_dict.items():
+            if name.startswith("actions_") and not self.has_actions:
+                name = "no_action_reason_" + name.removeprefix("actions_")
+            for message in problems:
+                self.add_error(name if name in self.fields else None, message)
+
+    def error_anchor(self, name: str) -> str:
+        """The element id a link in the error summary points at."""
+        if name.startswith("actions_"):
+            return f"id_{name}_0"
+        return f"id_{name}"
+
     def comments(self) -> dict[int, str]:
         return {
             row.indicator.pk: self.cleaned_data[self.comment_name(row.indicator.pk)]
+            for row in self.indicators
+        }
+
+    def indicator_actions(self) -> dict[int, list[int]]:
+        return {
+            row.indicator.pk: list(self.cleaned_data[self.actions_name(row.indicator.pk)])
+            for row in self.indicators
+        }
+
+    def no_action_reasons(self) -> dict[int, str]:
+        return {
+            row.indicator.pk: self.cleaned_data[self.reason_name(row.indicator.pk)]
             for row in self.indicators
         }

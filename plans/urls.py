@@ -46,6 +46,11 @@ urlpatterns += [
         name="tertial-report-submit",
     ),
     path(
+        "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/bekreft/",
+        reports.report_confirm,
+        name="tertial-report-confirm",
+    ),
+    path(
         "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/gjenapne/",
         reports.report_reopen,
         name="tertial-report-reopen",

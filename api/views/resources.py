@@ -490,7 +490,7 @@ class TertialReportViewSet(
         return (
             TertialReport.objects.filter(unit__in=scope.plan_units(self.request))
             .select_related("unit")
-            .prefetch_related("comments__indicator", "prioritised_actions")
+            .prefetch_related("comments__indicator", "comments__actions", "prioritised_actions")
             .order_by("-year", "-tertial", "unit__code", "pk")
         )
 
@@ -525,8 +525,16 @@ class TertialReportViewSet(
         data = serializer.validated_data
         version = expected_version(request, data)
         comments = {c.indicator_id: c.text for c in report.comments.all()}
+        indicator_actions: dict[int, list[int]] = {}
+        reasons: dict[int, str] = {}
         for comment in data.get("comments", []):
-            comments[comment["indicator"].pk] = comment["text"]
+            pk = comment["indicator"].pk
+            if "text" in comment:
+                comments[pk] = comment["text"]
+            if "actions" in comment:
+                indicator_actions[pk] = comment["actions"]
+            if "no_action_reason" in comment:
+                reasons[pk] = comment["no_action_reason"]
         prioritised = data.get("prioritised_actions")
         if prioritised is None:
             prioritised = [a.pk for a in report.prioritised_actions.all()]
@@ -538,20 +546,29 @@ class TertialReportViewSet(
                 summary=data.get("summary", report.summary),
                 comments=comments,
                 prioritised_action_ids=prioritised,
+                indicator_action_ids=indicator_actions,
+                no_action_reasons=reasons,
             )
         except DjangoValidationError as error:
-            # The service names a comment's field as the web form does (comment_<id>).
+            # The service names a comment's fields as the web form does (comment_<id>,
+            # actions_<id>, no_action_reason_<id>): here they are the "comments".
             fields: dict[str, list[str]] = {}
+            per_indicator = ("comment_", "actions_", "no_action_reason_")
             for name, problems in error.message_dict.items():
-                fields.setdefault("comments" if name.startswith("comment_") else name, []).extend(
-                    problems
-                )
+                fields.setdefault(
+                    "comments" if name.startswith(per_indicator) else name, []
+                ).extend(problems)
             raise exceptions.ValidationError(fields) from error
         return self._respond(report)
 
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        """Submit the report: read-only from now on, counted as delivered."""
+        """Submit the report: read-only from now on, counted as delivered.
+
+        400 when an indicator that missed its target is not explained, naming the
+        fields ``comment_<indicator id>`` and ``actions_<indicator id>`` (an action of
+        the plan, or a ``no_action_reason``).
+        """
         report = self.get_object()
         ensure_can_edit(request, report.unit)
         serializer = serializers.VersionSerializer(data=request.data)

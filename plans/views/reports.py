@@ -1,4 +1,4 @@
-"""Tertial report pages (thin views): list, form, submit, reopen, missing reports.
+"""Tertial report pages (thin views): list, form, submit and confirm, reopen, missing reports.
 
 Who may read or edit which unit is decided by ``org.access`` only; a leader who
 guesses another unit's URL gets 403, an unknown unit or tertial 404.
@@ -23,7 +23,12 @@ from org.models import OrgUnit
 
 from .. import selectors
 from .. import services as reports
-from ..forms import TertialReportForm, with_new_submission_key
+from ..forms import (
+    ConfirmSubmitForm,
+    TertialReportForm,
+    new_submission_key,
+    with_new_submission_key,
+)
 from ..models import TertialReport
 
 # The missing-reports page offers this many ended tertials to choose from.
@@ -78,6 +83,26 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _state_context(unit: OrgUnit, year: int, tertial: int, report: TertialReport | None) -> dict:
+    """What the page says about the report's state and the round (two queries at most)."""
+    found = selectors.round_find(year=year, tertial=tertial)
+    return {
+        "round": found,
+        "round_closed": found is not None and found.state == found.State.CLOSED,
+        "reviewers": selectors.leaders_above(unit=unit)
+        if report is None or report.state != TertialReport.State.APPROVED
+        else [],
+    }
+
+
+def _explain_text(item: selectors.ReportIndicator) -> str:
+    if not item.explanation_required:
+        return ""
+    if item.status == "near":
+        return _("Must be explained: the target is nearly met")
+    return _("Must be explained: the target is not met")
+
+
 def _render_form(
     request: HttpRequest,
     *,
@@ -95,8 +120,9 @@ def _render_form(
         unit=unit, year=year, tertial=tertial, report=report, with_values=show_figures
     )
     has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    state = _state_context(unit, year, tertial, report)
     can_edit = access.can_edit_plans(request.user, unit)
-    editable = can_edit and (report is None or report.editable)
+    editable = can_edit and (report is None or report.editable) and not state["round_closed"]
     if editable and form is None:
         chosen = list(report.prioritised_actions.values_list("pk", flat=True)) if report else []
         initial = {
@@ -104,11 +130,36 @@ def _render_form(
             "summary": report.summary if report else "",
             "prioritised_actions": chosen,
         }
-        initial |= {TertialReportForm.comment_name(r.indicator.pk): r.comment for r in indicators}
+        initial |= TertialReportForm.initial_for(indicators)
         form = TertialReportForm(initial=initial, indicators=indicators, actions=actions)
     elif form is not None:
         form.indicators = indicators
+    by_id = {a.pk: a for a in actions}
     chosen_ids = set(report.prioritised_actions.values_list("pk", flat=True)) if report else set()
+    use_form = form if editable else None
+    rows = []
+    for row in indicators:
+        pk = row.indicator.pk
+        rows.append(
+            {
+                "item": row,
+                "explain": _explain_text(row),
+                "actions": [by_id[i] for i in sorted(row.action_ids) if i in by_id],
+                "field": use_form[TertialReportForm.comment_name(pk)] if use_form else None,
+                "actions_field": use_form[TertialReportForm.actions_name(pk)]
+                if use_form and has_plan and actions
+                else None,
+                "reason_field": use_form[TertialReportForm.reason_name(pk)] if use_form else None,
+            }
+        )
+    error_summary = []
+    if use_form is not None and use_form.is_bound:
+        error_summary = [
+            {"message": message, "anchor": use_form.error_anchor(name)}
+            for name, problems in use_form.errors.items()
+            if name != "__all__"
+            for message in problems
+        ]
     response = render(
         request,
         "plans/report_form.html",
@@ -118,28 +169,63 @@ def _render_form(
             "year": year,
             "tertial": tertial,
             "report": report,
-            "rows": [
-                {
-                    "item": row,
-                    "field": form[TertialReportForm.comment_name(row.indicator.pk)]
-                    if editable and form
-                    else None,
-                }
-                for row in indicators
-            ],
+            "rows": rows,
             "has_plan": has_plan,
             "actions": actions,
             "prioritised": [a for a in actions if a.pk in chosen_ids],
-            "form": form if editable else None,
+            "form": use_form,
+            "error_summary": error_summary,
             "problem": problem,
             "is_hr_user": access.is_hr(request.user),
             "show_figures": show_figures,
+            **state,
         },
         status=status,
     )
     if show_figures and status == 200:
         health_data.record(request, HealthDataAccess.Route.PAGE, unit.code)
     return health_data.no_store(response)
+
+
+def _render_refused(
+    request: HttpRequest,
+    *,
+    unit: OrgUnit,
+    year: int,
+    tertial: int,
+    error: ValidationError,
+    problem: str = "",
+) -> HttpResponse:
+    """The form as stored, with each unexplained indicator's problems next to its fields."""
+    report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+    indicators = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=report)
+    _has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    data: dict = {
+        "version": report.version if report else 1,
+        "summary": report.summary if report else "",
+        "prioritised_actions": list(report.prioritised_actions.values_list("pk", flat=True))
+        if report
+        else [],
+        "submission": new_submission_key(),
+    }
+    data |= TertialReportForm.initial_for(indicators)
+    form = TertialReportForm(data, indicators=indicators, actions=actions)
+    form.is_valid()
+    form.add_unexplained(error)
+    return _render_form(
+        request,
+        unit=unit,
+        year=year,
+        tertial=tertial,
+        report=report,
+        form=form,
+        status=400,
+        problem=problem
+        or _(
+            "The draft has been saved, but it cannot be submitted yet: every indicator that "
+            "must be explained needs a comment, and an action or a reason why there is none."
+        ),
+    )
 
 
 @login_required
@@ -156,14 +242,125 @@ def report_edit(request: HttpRequest, unit_code: str, year: int, tertial: int) -
 @login_required
 @require_POST
 def report_submit(request: HttpRequest, unit_code: str, year: int, tertial: int) -> HttpResponse:
-    """Save what the form holds, then submit the report."""
+    """ "Submit" on the form: save the draft, then ask to confirm (or say what is missing)."""
     unit = _unit_and_tertial(request, unit_code, year, tertial)
     return _save(request, unit=unit, year=year, tertial=tertial, submit=True)
+
+
+def _confirm_url(unit: OrgUnit, year: int, tertial: int) -> str:
+    return reverse(
+        "plans:tertial-report-confirm",
+        kwargs={"unit_code": unit.code, "year": year, "tertial": tertial},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_confirm(request: HttpRequest, unit_code: str, year: int, tertial: int) -> HttpResponse:
+    """The confirmation step: what will be locked (GET); the submission itself (POST)."""
+    unit = _unit_and_tertial(request, unit_code, year, tertial)
+    access.ensure_can_edit_plans(request.user, unit)
+    report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+    context = {"unit": unit, "year": year, "tertial": tertial}
+    if report is None or not report.editable:
+        return redirect(_report_url(unit, year, tertial))
+    if request.method == "GET":
+        return _render_confirm(
+            request,
+            **context,
+            report=report,
+            form=ConfirmSubmitForm(initial={"version": report.version}),
+        )
+    form = ConfirmSubmitForm(request.POST)
+    if not form.is_valid():
+        return _render_confirm(request, **context, report=report, form=form, status=400)
+
+    def perform() -> tuple[TertialReport, int, str]:
+        submitted = reports.report_submit(
+            report=report, by=request.user, version=form.cleaned_data["version"]
+        )
+        return submitted, submitted.pk, _report_url(unit, year, tertial)
+
+    try:
+        done = reports.submit_once(
+            by=request.user,
+            key=form.submission_key(),
+            scope=f"report-submit:{unit.pk}:{year}:{tertial}",
+            content=form.content(),
+            perform=perform,
+        )
+    except reports.UnexplainedError as error:
+        return _render_refused(
+            request,
+            **context,
+            error=error,
+            problem=_(
+                "The report has not been submitted: every indicator that must be explained "
+                "needs a comment, and an action or a reason why there is none."
+            ),
+        )
+    except (reports.ConflictError, reports.SubmissionKeyReusedError):
+        report = selectors.report_find(unit=unit, year=year, tertial=tertial)
+        return _render_form(
+            request, **context, report=report, status=409, problem=_conflict_message()
+        )
+    except (reports.RoundClosedError, reports.ReportSubmittedError):
+        return redirect(_report_url(unit, year, tertial))
+    if done.replayed:
+        messages.info(request, _("The form was sent twice; it was submitted once."))
+    else:
+        messages.success(request, _("The report has been submitted for review."))
+    return redirect(done.location)
+
+
+def _render_confirm(
+    request: HttpRequest,
+    *,
+    unit: OrgUnit,
+    year: int,
+    tertial: int,
+    report: TertialReport,
+    form: ConfirmSubmitForm,
+    status: int = 200,
+) -> HttpResponse:
+    show_figures = access.can_view_unit_indicators(request.user, unit)
+    indicators = selectors.report_indicators(
+        unit=unit, year=year, tertial=tertial, report=report, with_values=show_figures
+    )
+    _has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    by_id = {a.pk: a for a in actions}
+    chosen_ids = set(report.prioritised_actions.values_list("pk", flat=True))
+    response = render(
+        request,
+        "plans/report_confirm.html",
+        {
+            "unit": unit,
+            "period": P.tertial(year, tertial),
+            "year": year,
+            "tertial": tertial,
+            "report": report,
+            "form": form,
+            "rows": [
+                {
+                    "item": row,
+                    "explain": _explain_text(row),
+                    "actions": [by_id[i] for i in sorted(row.action_ids) if i in by_id],
+                }
+                for row in indicators
+            ],
+            "prioritised": [a for a in actions if a.pk in chosen_ids],
+            "reviewers": selectors.leaders_above(unit=unit),
+            "show_figures": show_figures,
+        },
+        status=status,
+    )
+    return health_data.no_store(response)
 
 
 def _save(
     request: HttpRequest, *, unit: OrgUnit, year: int, tertial: int, submit: bool
 ) -> HttpResponse:
+    """Save the draft; for "Submit", go on to the confirmation when nothing is missing."""
     access.ensure_can_edit_plans(request.user, unit)
     report = selectors.report_find(unit=unit, year=year, tertial=tertial)
     indicators = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=report)
@@ -179,7 +376,6 @@ def _save(
         started = report or reports.report_get_or_create(
             unit=unit, year=year, tertial=tertial, by=request.user
         )
-        # Save and submit together: a failed submit leaves nothing half done.
         saved = reports.report_save(
             report=started,
             by=request.user,
@@ -187,17 +383,17 @@ def _save(
             summary=form.cleaned_data["summary"],
             comments=form.comments(),
             prioritised_action_ids=[a.pk for a in form.cleaned_data["prioritised_actions"]],
+            indicator_action_ids=form.indicator_actions(),
+            no_action_reasons=form.no_action_reasons(),
         )
-        if submit:
-            saved = reports.report_submit(report=saved, by=request.user, version=saved.version)
         return saved, saved.pk, _report_url(unit, year, tertial)
 
     try:
         # A double click sends the same version twice: the second is no conflict.
-        submitted = reports.submit_once(
+        saved = reports.submit_once(
             by=request.user,
             key=form.submission_key(),
-            scope=f"report-{'submit' if submit else 'save'}:{unit.pk}:{year}:{tertial}",
+            scope=f"report-save:{unit.pk}:{year}:{tertial}",
             content=form.content(),
             perform=perform,
         )
@@ -247,13 +443,21 @@ def _save(
             for message in problems:
                 form.add_error(name if name in form.fields else None, message)
         return _render_form(request, **context, report=report, form=form, status=400)
-    if submitted.replayed:
+    if submit:
+        stored = selectors.report_find(unit=unit, year=year, tertial=tertial)
+        rows = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=stored)
+        lacking = selectors.report_unexplained(rows)
+        if lacking:
+            error = reports.UnexplainedError(
+                lacking=lacking, names={row.indicator.pk: row.indicator.name for row in rows}
+            )
+            return _render_refused(request, **context, error=error)
+        return redirect(_confirm_url(unit, year, tertial))
+    if saved.replayed:
         messages.info(request, _("The form was sent twice; it was saved once."))
-    elif submit:
-        messages.success(request, _("The report has been submitted."))
     else:
         messages.success(request, _("The draft has been saved."))
-    return redirect(submitted.location)
+    return redirect(saved.location)
 
 
 def _conflict_message() -> str:

@@ -8,7 +8,9 @@ is overwritten. The services' validation comes back as 400 with the fields.
 import pytest
 
 from goals.models import Strategy
-from plans.models import Action, ActionPlan, TertialReport
+from measures.models import Indicator
+from plans import selectors
+from plans.models import Action, ActionPlan, ReportEvent, TertialReport
 from tests.api.objects import YEAR
 
 ACTIONS = "/api/v1/actions/"
@@ -328,7 +330,14 @@ def test_a_report_draft_is_saved_submitted_and_reopened(world, objects):
     assert saved.status_code == 200, saved.content
     body = saved.json()
     assert body["summary"] == "Sykefraværet går ned."
-    assert body["comments"] == [{"indicator": "sick_leave_pct", "text": "Bedre enn i fjor."}]
+    assert body["comments"] == [
+        {
+            "indicator": "sick_leave_pct",
+            "text": "Bedre enn i fjor.",
+            "actions": [],
+            "no_action_reason": "",
+        }
+    ]
     assert body["prioritised_actions"] == [action.pk]
     assert saved["ETag"] == etag(2)
 
@@ -379,3 +388,86 @@ def test_a_report_refuses_actions_of_other_plans_and_unknown_indicators(world, o
         assert list(response.json()["fields"]) == [field]
     stored = TertialReport.objects.get(pk=report.pk)
     assert (stored.version, list(stored.prioritised_actions.all())) == (1, [])
+
+
+# Every status must be explained: the API world's indicators then all need it.
+EVERY_STATUS = ["met", "near", "missed", "none"]
+
+
+def test_submit_refuses_an_unexplained_indicator_naming_its_fields(world, objects, settings):
+    settings.REPORT_EXPLAIN_STATUSES = EVERY_STATUS
+    leader = world.client("token-leader-write")
+    report = objects.reports["V1"]
+    path = f"{REPORTS}{report.pk}/"
+    sick = Indicator.objects.get(slug="sick_leave_pct")
+
+    refused = leader.post(f"{path}submit/", {}, format="json", HTTP_IF_MATCH=etag(1))
+
+    assert refused.status_code == 400, refused.content
+    fields = refused.json()["fields"]
+    assert {f"comment_{sick.pk}", f"actions_{sick.pk}"} <= set(fields)
+    stored = TertialReport.objects.get(pk=report.pk)
+    assert (stored.state, stored.version) == ("draft", 1)
+    assert not ReportEvent.objects.filter(report=report).exists()
+
+
+def test_comments_carry_actions_and_a_reason_and_then_submit(world, objects, settings):
+    settings.REPORT_EXPLAIN_STATUSES = EVERY_STATUS
+    leader = world.client("token-leader-write")
+    report = objects.reports["V1"]
+    action = objects.actions["V1"]
+    path = f"{REPORTS}{report.pk}/"
+    slugs = [
+        row.indicator.slug
+        for row in selectors.report_indicators(
+            unit=report.unit, year=report.year, tertial=report.tertial, report=report
+        )
+    ]
+    comments = [{"indicator": slug, "text": "Forklart", "actions": [action.pk]} for slug in slugs]
+    comments[0] = {"indicator": slugs[0], "text": "Forklart", "no_action_reason": "Forbigående"}
+
+    saved = leader.patch(path, {"comments": comments}, format="json", HTTP_IF_MATCH=etag(1))
+
+    assert saved.status_code == 200, saved.content
+    by_slug = {c["indicator"]: c for c in saved.json()["comments"]}
+    assert by_slug[slugs[0]]["no_action_reason"] == "Forbigående"
+    assert all(by_slug[s]["actions"] == [action.pk] for s in slugs[1:])
+    # A PATCH of the text alone keeps the actions.
+    again = leader.patch(
+        path,
+        {"comments": [{"indicator": slugs[-1], "text": "Ny tekst"}]},
+        format="json",
+        HTTP_IF_MATCH=etag(2),
+    )
+    last = {c["indicator"]: c for c in again.json()["comments"]}[slugs[-1]]
+    assert (last["text"], last["actions"]) == ("Ny tekst", [action.pk] if len(slugs) > 1 else [])
+    submitted = leader.post(f"{path}submit/", {}, format="json", HTTP_IF_MATCH=etag(3))
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["state"] == "submitted"
+
+
+def test_a_comment_refuses_actions_of_another_plan(world, objects):
+    client = world.client("token-write")
+    report = objects.reports["V1"]
+    path = f"{REPORTS}{report.pk}/"
+    other = objects.actions["V2"]
+
+    response = client.patch(
+        path,
+        {"comments": [{"indicator": "sick_leave_pct", "actions": [other.pk]}]},
+        format="json",
+        HTTP_IF_MATCH=etag(1),
+    )
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["fields"]) == ["comments"]
+    assert TertialReport.objects.get(pk=report.pk).version == 1
+
+
+def test_reports_filter_by_the_new_states(world, objects):
+    client = world.client("token-write")
+    for state in ("returned", "approved"):
+        response = client.get(REPORTS, {"state": state})
+        assert response.status_code == 200, response.content
+        assert response.json()["results"] == []
+    assert client.get(REPORTS, {"state": "nonsense"}).status_code == 400

@@ -328,7 +328,7 @@ def test_plan_coverage_shows_plans_and_submitted_reports_of_the_shown_units(hr_c
     rows = re.findall(r'<tr id="coverage-row-\d+">(.*?)</tr>', section, re.DOTALL)
     assert [text_of(row) for row in rows] == [
         "Kommunen ✗ Ingen plan ✗ Ikke påbegynt",
-        "Helse og velferd ✓ Har plan ✓ Sendt inn",
+        "Helse og velferd ✓ Har plan ✓ Sendt inn, venter på gjennomgang",
         "Oppvekst ✗ Ingen plan ✎ Utkast",
     ]
     assert "Handlingsplan 2024" in section

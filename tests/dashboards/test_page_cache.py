@@ -162,7 +162,7 @@ def test_plans_and_reports_show_on_the_next_request(hr_client, units):
     assert coverage()[1] == "Helse og velferd ✓ Har plan ✗ Ikke påbegynt"
 
     submitted_report(units["HV"], 2024, 2)
-    assert coverage()[1] == "Helse og velferd ✓ Har plan ✓ Sendt inn"
+    assert coverage()[1] == "Helse og velferd ✓ Har plan ✓ Sendt inn, venter på gjennomgang"
 
 
 def test_users_of_different_scopes_never_share_a_page(client, django_user_model, units):

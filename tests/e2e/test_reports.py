@@ -1,4 +1,4 @@
-"""A leader writes and submits a tertial report; HR sees the unit covered on the dashboard."""
+"""A leader writes, submits and confirms a tertial report; HR sees the unit covered."""
 
 import re
 
@@ -45,8 +45,10 @@ def test_a_leader_submits_and_hr_sees_the_unit_covered(
     comment.focus()
     leader.keyboard.type("Én langtidssykemeldt; oppfølging pågår.")
     leader.get_by_role("button", name="Send inn").click()
+    expect(leader.get_by_text("Når du sender inn, låses det som vises nedenfor")).to_be_visible()
+    leader.get_by_role("button", name="Bekreft og send inn").click()
 
-    expect(leader.get_by_text("Rapporten er sendt inn.")).to_be_visible()
+    expect(leader.get_by_text("Rapporten er sendt inn til gjennomgang.")).to_be_visible()
     expect(leader.get_by_text(re.compile("Sendt inn av leader"))).to_be_visible()
     expect(leader.get_by_text("Én langtidssykemeldt; oppfølging pågår.")).to_be_visible()
     assert_accessible(leader)

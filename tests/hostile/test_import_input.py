@@ -826,6 +826,7 @@ def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user
         ("plans:history", [odd, 2024]),
         ("plans:tertial-report-edit", [odd, 2024, 2]),
         ("plans:tertial-report-submit", [odd, 2024, 2]),
+        ("plans:tertial-report-confirm", [odd, 2024, 2]),
         ("plans:tertial-report-reopen", [odd, 2024, 2]),
         ("dashboards:unit-detail", [odd]),
         ("dashboards:dashboard-rows", [odd]),

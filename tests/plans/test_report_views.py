@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 EDIT = "/tertialrapporter/SH/2024/T2/"
 SUBMIT = "/tertialrapporter/SH/2024/T2/send/"
+CONFIRM = "/tertialrapporter/SH/2024/T2/bekreft/"
 REOPEN = "/tertialrapporter/SH/2024/T2/gjenapne/"
 MISSING = "/tertialrapporter/mangler/"
 LIST = "/tertialrapporter/"
@@ -51,6 +52,7 @@ def test_the_urls():
     kwargs = {"unit_code": "SH", "year": 2024, "tertial": 2}
     assert reverse("plans:tertial-report-edit", kwargs=kwargs) == EDIT
     assert reverse("plans:tertial-report-submit", kwargs=kwargs) == SUBMIT
+    assert reverse("plans:tertial-report-confirm", kwargs=kwargs) == CONFIRM
     assert reverse("plans:tertial-report-reopen", kwargs=kwargs) == REOPEN
 
 
@@ -162,6 +164,12 @@ def test_a_leader_saves_then_submits_and_the_report_is_read_only(client, users, 
     assert list(report.prioritised_actions.all()) == [action]
 
     response = client.post(SUBMIT, form_data(sick_leave, version=2, comment="Endelig"))
+    assert (response.status_code, response["Location"]) == (302, CONFIRM)
+    report.refresh_from_db()
+    assert (report.state, report.version) == ("draft", 3)  # saved, not yet submitted
+    assert "Bekreft og send inn" in client.get(CONFIRM).content.decode()
+
+    response = client.post(CONFIRM, {"version": 3})
     assert response.status_code == 302
 
     report.refresh_from_db()
