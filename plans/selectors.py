@@ -788,9 +788,10 @@ def reviewed_units(*, user: access.User) -> list[OrgUnit]:
     ).values("ancestor_id")
     units = OrgUnit.objects.filter(pk__in=below)
     if not access.is_hr(user):
-        units = units.filter(
-            assignments__user_id=user.pk, assignments__role=RoleAssignment.Role.LEADER
-        ).distinct()
+        led = RoleAssignment.objects.filter(
+            user_id=getattr(user, "id", None) or 0, role=RoleAssignment.Role.LEADER
+        )
+        units = units.filter(pk__in=led.values("unit_id"))
     return list(units.order_by("code"))
 
 
