@@ -91,3 +91,30 @@ def test_the_leader_above_returns_and_then_approves(
     assert_accessible(area)
     assert TertialReport.objects.get(pk=report.pk).state == "approved"
     area.context.close()
+
+
+def test_hr_opens_a_round_and_moves_its_deadline(
+    browser, live_server, migrated_roles, django_user_model, assert_accessible, tmp_path
+):
+    build_municipality()
+    user_with_role(django_user_model, "hr-user", roles.HR)
+    hr = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
+    log_in(hr, "hr-user")
+    hr.goto("/tertialrapporter/")
+    hr.get_by_role("link", name="Tertialrunder").click()
+    expect(hr.get_by_text("Ingen runde er åpen.")).to_be_visible()
+    assert_accessible(hr)
+
+    hr.get_by_role("button", name="Åpne runden").click()
+    expect(hr.get_by_text("er åpnet.")).to_be_visible()
+    expect(hr.get_by_text("0 av 0 levert, 0 utkast, 0 ikke påbegynt")).to_be_visible()
+    expect(hr.get_by_role("row", name="automatisk")).to_have_count(0)
+    deadline = hr.get_by_label("Frist")
+    deadline.fill("2099-01-01")
+    hr.get_by_role("button", name="Endre fristen").click()
+    expect(hr.get_by_text("Fristen må være innen ett år")).to_be_visible()
+    assert_accessible(hr)
+    hr.screenshot(path=str(tmp_path / "rounds-desktop.png"), full_page=True)
+    hr.set_viewport_size({"width": 390, "height": 844})
+    hr.screenshot(path=str(tmp_path / "rounds-390.png"), full_page=True)
+    hr.context.close()
