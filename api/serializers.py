@@ -16,7 +16,8 @@ from measures.models import Granularity, Indicator, Target
 from measures.selectors import EXPORT_FIELDS
 from measures.status import Status
 from org.models import OrgUnit
-from plans.models import Action, ActionPlan, TertialReport
+from plans.models import Action, ActionPlan, TertialReport, TertialRound
+from plans.selectors import round_progress
 from plans.services import ACTION_DESCRIPTION_MAX, REPORT_COMMENT_MAX, REPORT_SUMMARY_MAX
 
 
@@ -290,6 +291,62 @@ class TertialReportUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The version read; alternatively the If-Match header."
     )
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=REPORT_COMMENT_MAX,
+        help_text="The reviewer's comment: required when returning the report.",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="The version read; alternatively the If-Match header."
+    )
+
+
+class ProgressSerializer(serializers.Serializer):
+    unit = serializers.CharField(allow_null=True, help_text="The service area's code; null: all.")
+    units = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    drafts = serializers.IntegerField()
+    not_started = serializers.IntegerField()
+
+
+class TertialRoundSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TertialRound
+        fields = [
+            "id",
+            "year",
+            "tertial",
+            "state",
+            "opened_at",
+            "deadline",
+            "closed_at",
+            "progress",
+        ]
+
+    @extend_schema_field(ProgressSerializer(many=True, allow_null=True))
+    def get_progress(self, round_: TertialRound) -> list[dict[str, Any]] | None:
+        """HR only: the total first, then each service area; null for others."""
+        if not self.context.get("with_progress"):
+            return None
+        total, areas = round_progress(year=round_.year, tertial=round_.tertial)
+        return [
+            {
+                "unit": p.unit.code if p.unit else None,
+                "units": p.units,
+                "delivered": p.delivered,
+                "approved": p.approved,
+                "drafts": p.drafts,
+                "not_started": p.not_started,
+            }
+            for p in [total, *areas]
+        ]
 
 
 class VersionSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ router.register("indicator-values", resources.IndicatorValueViewSet, basename="i
 router.register("plans", resources.PlanViewSet, basename="plan")
 router.register("actions", resources.ActionViewSet, basename="action")
 router.register("tertial-reports", resources.TertialReportViewSet, basename="tertial-report")
+router.register("tertial-rounds", resources.TertialRoundViewSet, basename="tertial-round")
 router.register("imports", resources.ImportViewSet, basename="import")
 
 app_name = "api"

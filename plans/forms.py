@@ -283,3 +283,52 @@ class TertialReportForm(SubmittedOnceForm):
             row.indicator.pk: self.cleaned_data[self.reason_name(row.indicator.pk)]
             for row in self.indicators
         }
+
+
+class ReviewForm(forms.Form):
+    """Approve a submitted report (optional comment) or send it back (comment required)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=REPORT_COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: object, required: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["comment"]
+        field.required = required
+        if required:
+            field.label = _("What should be changed?")
+            field.error_messages["required"] = gettext(
+                "Say what the leader should change before resubmitting."
+            )
+
+
+class AreaSummaryForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        label=_("The area's summary"),
+        required=False,
+        max_length=REPORT_SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class RoundOpenForm(forms.Form):
+    tertial = forms.ChoiceField(label=_("Tertial"))
+
+    def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tertial"].choices = choices
+
+    def year_tertial(self) -> tuple[int, int]:
+        year, tertial = self.cleaned_data["tertial"].split("-T")
+        return int(year), int(tertial)
+
+
+class RoundDeadlineForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())

@@ -24,7 +24,16 @@ from measures.status import Status, TargetResolver, evaluate
 from org import access
 from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 
-from .models import ACTION_FIELDS, Action, ActionPlan, IndicatorComment, TertialReport, TertialRound
+from .models import (
+    ACTION_FIELDS,
+    Action,
+    ActionPlan,
+    AreaSummary,
+    IndicatorComment,
+    ReportEvent,
+    TertialReport,
+    TertialRound,
+)
 
 # --- Action plans -----------------------------------------------------------------------
 
@@ -612,3 +621,134 @@ def unit_leaders(*, unit: OrgUnit) -> list[Any]:
         .select_related("user")
         .order_by("user__username")
     ]
+
+
+# --- Review up the tree --------------------------------------------------------------------
+
+
+@dataclass
+class ReviewRow:
+    """A reporting unit below the reviewed unit: its report (if started), and the
+    indicators it missed or commented on (``missed``)."""
+
+    unit: OrgUnit
+    report: TertialReport | None
+    missed: list[ReportIndicator] = field(default_factory=list)
+    events: list[ReportEvent] = field(default_factory=list)
+    prioritised: list[Action] = field(default_factory=list)
+    action_titles: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReviewPage:
+    unit: OrgUnit
+    year: int
+    tertial: int
+    rows: list[ReviewRow]
+    summary: AreaSummary | None
+    round: TertialRound | None
+
+
+def review_page(*, unit: OrgUnit, year: int, tertial: int) -> ReviewPage:
+    """The reports of every reporting unit strictly below ``unit`` for the tertial.
+
+    Each row holds the report (with its comments, chosen actions and event log) and the
+    indicators whose status must be explained (missed, or as configured) or that the
+    leader commented on, with value and target. A fixed number of queries whatever the
+    size of the tree.
+    """
+    period = P.tertial(year, tertial)
+    units = list(
+        reporting_units()
+        .filter(
+            pk__in=OrgUnitClosure.objects.filter(ancestor=unit, depth__gt=0).values("descendant_id")
+        )
+        .order_by("code")
+    )
+    unit_ids = [u.pk for u in units]
+    reports = {
+        r.unit_id: r
+        for r in TertialReport.objects.filter(year=year, tertial=tertial, unit_id__in=unit_ids)
+        .select_related("submitted_by", "reviewed_by")
+        .prefetch_related(
+            Prefetch("comments", queryset=IndicatorComment.objects.prefetch_related("actions")),
+            Prefetch(
+                "events",
+                queryset=ReportEvent.objects.select_related("by").order_by("at", "pk"),
+            ),
+            Prefetch("prioritised_actions", queryset=Action.objects.order_by("pk")),
+        )
+    }
+    indicators = list(Indicator.objects.order_by("order", "slug"))
+    resolver = TargetResolver(unit_ids=unit_ids)
+    values: dict[tuple[int, int], IndicatorValue] = {
+        (v.unit_id, v.indicator_id): v
+        for v in IndicatorValue.objects.filter(
+            unit_id__in=unit_ids, granularity=period.granularity, period=period.label
+        )
+    }
+    explain = explained_statuses()
+    rows = []
+    for member in units:
+        report = reports.get(member.pk)
+        comments = {c.indicator_id: c for c in report.comments.all()} if report else {}
+        row = ReviewRow(unit=member, report=report)
+        if report is not None:
+            row.events = list(report.events.all())
+            row.prioritised = list(report.prioritised_actions.all())
+        for indicator in indicators:
+            target = resolver.resolve(indicator_id=indicator.pk, unit_id=member.pk, on=period.end)
+            if target is None:
+                continue
+            value = values.get((member.pk, indicator.pk))
+            status = evaluate(
+                value.value if value else None,
+                suppressed=bool(value and value.suppressed),
+                target=target,
+            )
+            comment = comments.get(indicator.pk)
+            if status not in explain and comment is None:
+                continue
+            chosen = list(comment.actions.all()) if comment else []
+            row.action_titles.update({a.pk: a.title for a in chosen})
+            row.missed.append(
+                ReportIndicator(
+                    indicator=indicator,
+                    target=target,
+                    value=value,
+                    status=status,
+                    comment=comment.text if comment else "",
+                    action_ids=frozenset(a.pk for a in chosen),
+                    no_action_reason=comment.no_action_reason if comment else "",
+                )
+            )
+        rows.append(row)
+    summary = AreaSummary.objects.filter(unit=unit, year=year, tertial=tertial).first()
+    return ReviewPage(
+        unit=unit,
+        year=year,
+        tertial=tertial,
+        rows=rows,
+        summary=summary,
+        round=round_find(year=year, tertial=tertial),
+    )
+
+
+def reviewed_units(*, user: access.User) -> list[OrgUnit]:
+    """The units whose subtree ``user`` reviews: those they are assigned to lead that have
+    a reporting unit below (HR: every unit with one). One query (plus the HR check)."""
+    below = OrgUnitClosure.objects.filter(
+        depth__gt=0, descendant_id__in=reporting_units().values("pk")
+    ).values("ancestor_id")
+    units = OrgUnit.objects.filter(pk__in=below)
+    if not access.is_hr(user):
+        led = RoleAssignment.objects.filter(
+            user_id=getattr(user, "id", None) or 0, role=RoleAssignment.Role.LEADER
+        )
+        units = units.filter(pk__in=led.values("unit_id"))
+    return list(units.order_by("code"))
+
+
+def is_below(*, unit: OrgUnit, ancestor: OrgUnit) -> bool:
+    """Whether ``unit`` is strictly below ``ancestor`` (one query)."""
+    return OrgUnitClosure.objects.filter(ancestor=ancestor, descendant=unit, depth__gt=0).exists()

@@ -2,7 +2,7 @@ from django.urls import path
 
 import strategi.converters  # noqa: F401 - registers <unitcode:…>
 
-from .views import actions, reports
+from .views import actions, reports, review, rounds
 
 app_name = "plans"
 
@@ -35,6 +35,35 @@ urlpatterns = [
 urlpatterns += [
     path("tertialrapporter/", reports.report_list, name="tertial-report-list"),
     path("tertialrapporter/mangler/", reports.missing_reports, name="missing-reports"),
+    path("tertialrapporter/runder/", rounds.round_list, name="rounds"),
+    path("tertialrapporter/runder/<int:pk>/frist/", rounds.round_deadline, name="round-deadline"),
+    path("tertialrapporter/runder/<int:pk>/lukk/", rounds.round_close, name="round-close"),
+    path("tertialrapporter/runder/apne/", rounds.round_open, name="round-open"),
+    path("tertialrapporter/gjennomgang/", review.review_index, name="review-index"),
+    path(
+        "tertialrapporter/gjennomgang/<unitcode:unit_code>/<int:year>/T<int:tertial>/",
+        review.review,
+        name="review",
+    ),
+    path(
+        "tertialrapporter/gjennomgang/<unitcode:unit_code>/<int:year>/T<int:tertial>/oppsummering/",
+        review.area_summary,
+        name="area-summary",
+    ),
+    path(
+        "tertialrapporter/gjennomgang/<unitcode:unit_code>/<int:year>/T<int:tertial>/"
+        "<int:pk>/godkjenn/",
+        review.review_decide,
+        {"decision": "approve"},
+        name="review-approve",
+    ),
+    path(
+        "tertialrapporter/gjennomgang/<unitcode:unit_code>/<int:year>/T<int:tertial>/"
+        "<int:pk>/send-tilbake/",
+        review.review_decide,
+        {"decision": "return"},
+        name="review-return",
+    ),
     path(
         "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/",
         reports.report_edit,

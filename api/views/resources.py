@@ -39,7 +39,7 @@ from measures.selectors import indicator_value_list
 from measures.status import TargetResolver
 from org import access
 from plans import services as plans
-from plans.models import Action, ActionPlan, TertialReport
+from plans.models import Action, ActionPlan, TertialReport, TertialRound
 
 from .. import filters, scope, serializers
 from ..exceptions import IdempotencyKeyReused, PayloadTooLarge, PreconditionRequired
@@ -471,6 +471,8 @@ class ActionViewSet(viewsets.ModelViewSet, ApiViewSet):
     ),
     submit=extend_schema(request=serializers.VersionSerializer, parameters=[VERSION_HEADER]),
     reopen=extend_schema(request=None),
+    approve=extend_schema(request=serializers.ReviewSerializer, parameters=[VERSION_HEADER]),
+    return_=extend_schema(request=serializers.ReviewSerializer, parameters=[VERSION_HEADER]),
 )
 class TertialReportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet
@@ -585,6 +587,55 @@ class TertialReportViewSet(
         if not scope.is_hr(request):
             raise exceptions.PermissionDenied(_("Only HR may reopen a report."))
         return self._respond(plans.report_reopen(report=report, by=request.user))
+
+    def _review(self, request: Request, *, returning: bool) -> Response:
+        report = self.get_object()
+        ensure_write(request)
+        if not (
+            scope.unit_visible(request, report.unit)
+            and access.can_review(request.user, report.unit)
+        ):
+            raise exceptions.PermissionDenied(
+                _("Only the leaders above %(unit)s and HR may review its reports.")
+                % {"unit": report.unit.name}
+            )
+        serializer = serializers.ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = expected_version(request, serializer.validated_data)
+        comment = serializer.validated_data.get("comment", "")
+        change = plans.report_return if returning else plans.report_approve
+        report = change(report=report, by=request.user, version=version, comment=comment)
+        return self._respond(report)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """The leader above (or HR) approves a submitted report (optional comment)."""
+        return self._review(request, returning=False)
+
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        """The leader above (or HR) sends a submitted report back: a comment is required."""
+        return self._review(request, returning=True)
+
+
+# --- Tertial rounds -----------------------------------------------------------------------
+
+
+class TertialRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """The tertial rounds: when each opened, its deadline, when it closed.
+
+    Any authenticated caller may read them; HR also gets each round's progress.
+    """
+
+    serializer_class = serializers.TertialRoundSerializer
+    queryset = TertialRound.objects.order_by("-year", "-tertial")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["with_progress"] = scope.is_hr(self.request) and not scope.is_unit_limited(
+            self.request
+        )
+        return context
 
 
 # --- HR imports -----------------------------------------------------------------------

@@ -79,7 +79,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/report_list.html",
-        {"tertials": [P.tertial(y, t) for y, t in tertials], "table": table},
+        {
+            "tertials": [P.tertial(y, t) for y, t in tertials],
+            "table": table,
+            "reviews": bool(access.reviewed_unit_ids(user)),
+        },
     )
 
 

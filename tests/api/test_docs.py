@@ -24,9 +24,14 @@ def test_schema_is_openapi_3_with_every_endpoint(client) -> None:
         "plans",
         "actions",
         "tertial-reports",
+        "tertial-rounds",
         "imports",
     ]:
         assert f"/api/v1/{name}/" in paths
+    for transition in ["approve", "return"]:
+        operation = schema["paths"][f"/api/v1/tertial-reports/{{id}}/{transition}/"]["post"]
+        assert "If-Match" in [p["name"] for p in operation.get("parameters", [])]
+    assert "/api/v1/tertial-rounds/{id}/" in paths
     assert schema["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
     # Error responses are part of the contract.
     assert set(schema["paths"]["/api/v1/actions/{id}/"]["patch"]["responses"]) >= {
