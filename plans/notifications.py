@@ -60,8 +60,8 @@ def report_url(unit: OrgUnit, year: int, tertial: int) -> str:
 
 
 def reports_url() -> str:
-    """The absolute link to the reports of the units a leader reads (those below them)."""
-    return absolute_url("plans:tertial-report-list")
+    """The absolute link to the review of the reports of the units below a leader."""
+    return absolute_url("plans:review-index")
 
 
 @dataclass

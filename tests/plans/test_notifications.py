@@ -168,7 +168,7 @@ def test_the_schedule_open_due_soon_overdue_and_escalation(people, units, mailou
     for code in ["A", "B", "D", "E"]:
         assert f"/tertialrapporter/{code}/2026/T2/" in escalated.body
     assert "/tertialrapporter/C/" not in escalated.body
-    assert "https://strategi.example.no/tertialrapporter/" in links(escalated)
+    assert "https://strategi.example.no/tertialrapporter/gjennomgang/" in links(escalated)
 
     # Reruns, later days: nothing twice.
     assert run(DEADLINE + dt.timedelta(days=1)) == 0
@@ -331,7 +331,7 @@ def test_a_mail_has_plain_text_html_and_absolute_links_that_resolve(people, mail
         resolve(urlsplit(url).path)
         assert f'href="{url}"' in html
     names = {resolve(urlsplit(url).path).view_name for url in urls}
-    assert names == {"plans:tertial-report-edit", "plans:tertial-report-list"}
+    assert names == {"plans:tertial-report-edit", "plans:review-index"}
 
 
 # --- Report transitions ----------------------------------------------------------------
