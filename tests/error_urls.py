@@ -3,7 +3,8 @@
 from django.db import DatabaseError
 from django.urls import path
 
-from strategi.urls import handler500, urlpatterns as site_urlpatterns
+from strategi.urls import handler500
+from strategi.urls import urlpatterns as site_urlpatterns
 
 
 def broken(request):
