@@ -579,6 +579,8 @@ class LeaderHome:
 
 def _assigned_units(user: access.User, role: str) -> list[OrgUnit]:
     """The units ``user`` is assigned to with ``role`` (not the units below), by code."""
+    if user.pk is None:
+        return []
     return list(
         OrgUnit.objects.filter(
             pk__in=RoleAssignment.objects.filter(user_id=user.pk, role=role).values("unit_id")

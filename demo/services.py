@@ -286,7 +286,7 @@ def _demo_explained_report(report: TertialReport, by: object) -> TertialReport:
         report=report,
         by=by,
         version=report.version,
-        summary="Stabil drift i tertialet. Vi følger opp sykefraværet tett sammen med verneombudet.",
+        summary="Stabil drift i tertialet. Vi følger opp sykefraværet med verneombudet.",
         comments={
             row.indicator.pk: "Høyere enn målet, mest langtidsfravær. Vi følger opp hver enkelt."
             for row in needed
