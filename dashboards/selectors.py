@@ -6,18 +6,31 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from goals.models import Goal, Strategy
 from measures import periods as P
 from measures.formatting import decimals
-from measures.models import Indicator, IndicatorValue
-from measures.selectors import DASHBOARD_INDICATORS, ValueWithStatus, values_with_status
-from measures.status import Status, TargetResolver
+from measures.models import Indicator, IndicatorValue, Target
+from measures.selectors import (
+    DASHBOARD_INDICATORS,
+    ValueWithStatus,
+    stored_periods,
+    values_with_status,
+)
+from measures.status import Status, TargetResolver, evaluate
 from org import access
-from org.models import OrgUnit, OrgUnitClosure
+from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 from org.selectors import unit_ancestors
+from plans.models import ActionPlan, TertialReport, TertialRound
+from plans.selectors import (
+    RoundProgress,
+    explained_statuses,
+    reporting_units,
+    round_open_latest,
+    round_progress,
+)
 
 from .projection import (
     Projection,
@@ -530,3 +543,225 @@ def tertial_report_areas(board: "Dashboard") -> list[tuple["DashboardRow", str, 
                 }
             areas.append((area, f"report-chart-{area.unit.pk}", chart))
     return areas
+
+
+# --- The home page («Min side») --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeFigure:
+    """A key indicator of a unit in a tertial: value, target, status."""
+
+    indicator: Indicator
+    value: IndicatorValue | None
+    target: Target | None
+    status: Status
+
+
+@dataclass(frozen=True)
+class HomeUnit:
+    """A unit the user leads: key figures, this year's plan, the open round's report."""
+
+    unit: OrgUnit
+    figures: list[HomeFigure]
+    plan_exists: bool
+    plan_actions: int
+    report: TertialReport | None  # the open round's report; None: not started
+
+
+@dataclass(frozen=True)
+class LeaderHome:
+    units: list[HomeUnit]
+    period: P.Period | None  # the tertial the figures are of
+    plan_year: int
+    round: TertialRound | None
+
+
+def _assigned_units(user: access.User, role: str) -> list[OrgUnit]:
+    """The units ``user`` is assigned to with ``role`` (not the units below), by code."""
+    if user.pk is None:
+        return []
+    return list(
+        OrgUnit.objects.filter(
+            pk__in=RoleAssignment.objects.filter(user_id=user.pk, role=role).values("unit_id")
+        ).order_by("code")
+    )
+
+
+def latest_tertial_with_values() -> P.Period | None:
+    """The newest tertial with stored values of the key indicators (two queries)."""
+    periods = stored_periods(granularity=P.TERTIAL)
+    return periods[0] if periods else None
+
+
+def home_leader(*, user: access.User, today: dt.date) -> LeaderHome:
+    """The units ``user`` leads, each with its key figures against target for the latest
+    tertial with values, this year's plan and the open round's report.
+
+    Figures only of the units the gate lets ``user`` see. About ten queries whatever the
+    number of units.
+    """
+    units = _assigned_units(user, RoleAssignment.Role.LEADER)
+    round_ = round_open_latest()
+    unit_ids = [u.pk for u in units]
+    if not units:
+        return LeaderHome(units=[], period=None, plan_year=today.year, round=round_)
+    period = latest_tertial_with_values()
+    visible = access.unit_ids_with_indicators(user, unit_ids)
+    figures: dict[int, list[HomeFigure]] = defaultdict(list)
+    if period is not None and visible:
+        indicators = list(
+            Indicator.objects.filter(slug__in=DASHBOARD_INDICATORS).order_by("order", "slug")
+        )
+        values = {
+            (v.unit_id, v.indicator_id): v
+            for v in IndicatorValue.objects.filter(
+                unit_id__in=visible,
+                granularity=period.granularity,
+                period=period.label,
+                indicator_id__in=[i.pk for i in indicators],
+            )
+        }
+        resolver = TargetResolver(unit_ids=visible)
+        for unit in units:
+            if unit.pk not in visible:
+                continue
+            for indicator in indicators:
+                target = resolver.resolve(indicator_id=indicator.pk, unit_id=unit.pk, on=period.end)
+                if target is None:
+                    continue
+                value = values.get((unit.pk, indicator.pk))
+                status = evaluate(
+                    value.value if value else None,
+                    suppressed=bool(value and value.suppressed),
+                    target=target,
+                )
+                figures[unit.pk].append(HomeFigure(indicator, value, target, status))
+    plans = dict(
+        ActionPlan.objects.filter(unit_id__in=unit_ids, year=today.year)
+        .annotate(n=Count("actions"))
+        .values_list("unit_id", "n")
+    )
+    reports: dict[int, TertialReport] = {}
+    if round_ is not None:
+        reports = {
+            r.unit_id: r
+            for r in TertialReport.objects.filter(
+                unit_id__in=unit_ids, year=round_.year, tertial=round_.tertial
+            )
+        }
+    return LeaderHome(
+        units=[
+            HomeUnit(
+                unit=unit,
+                figures=figures.get(unit.pk, []),
+                plan_exists=unit.pk in plans,
+                plan_actions=plans.get(unit.pk, 0),
+                report=reports.get(unit.pk),
+            )
+            for unit in units
+        ],
+        period=period,
+        plan_year=today.year,
+        round=round_,
+    )
+
+
+@dataclass(frozen=True)
+class UnexplainedUnit:
+    """A reporting unit that missed targets in a round and has not delivered its report."""
+
+    unit: OrgUnit
+    indicators: list[Indicator]  # those it must explain
+    report: TertialReport | None  # a draft or a returned report; None: not started
+
+
+@dataclass(frozen=True)
+class HrHome:
+    round: TertialRound | None
+    total: RoundProgress | None
+    areas: list[RoundProgress]
+    unexplained: list[UnexplainedUnit]
+
+
+def units_missed_unexplained(*, year: int, tertial: int) -> list[UnexplainedUnit]:
+    """Reporting units without a delivered report whose indicators missed their targets.
+
+    A delivered report cannot lack an explanation (``report_submit`` refuses it), so the
+    units that still owe one are those not delivered with an indicator whose status
+    requires one (``REPORT_EXPLAIN_STATUSES``). Six queries whatever the size.
+    """
+    reports = {r.unit_id: r for r in TertialReport.objects.filter(year=year, tertial=tertial)}
+    units = [
+        u
+        for u in reporting_units().order_by("code")
+        if not (u.pk in reports and reports[u.pk].delivered)
+    ]
+    if not units:
+        return []
+    period = P.tertial(year, tertial)
+    indicators = {i.pk: i for i in Indicator.objects.order_by("order", "slug")}
+    values = IndicatorValue.objects.filter(
+        unit_id__in=[u.pk for u in units],
+        granularity=period.granularity,
+        period=period.label,
+    )
+    resolver = TargetResolver(unit_ids=[u.pk for u in units])
+    statuses = explained_statuses()
+    missed: dict[int, list[Indicator]] = defaultdict(list)
+    for value in values:
+        target = resolver.resolve(
+            indicator_id=value.indicator_id, unit_id=value.unit_id, on=period.end
+        )
+        status = evaluate(value.value, suppressed=value.suppressed, target=target)
+        if status in statuses:
+            missed[value.unit_id].append(indicators[value.indicator_id])
+    order = list(indicators)
+    return [
+        UnexplainedUnit(
+            unit=unit,
+            indicators=sorted(missed[unit.pk], key=lambda i: order.index(i.pk)),
+            report=reports.get(unit.pk),
+        )
+        for unit in units
+        if missed.get(unit.pk)
+    ]
+
+
+def home_hr() -> HrHome:
+    """The open round's progress (total, per service area) and the units that missed
+    targets without an explanation yet."""
+    round_ = round_open_latest()
+    if round_ is None:
+        return HrHome(round=None, total=None, areas=[], unexplained=[])
+    total, areas = round_progress(year=round_.year, tertial=round_.tertial)
+    return HrHome(
+        round=round_,
+        total=total,
+        areas=areas,
+        unexplained=units_missed_unexplained(year=round_.year, tertial=round_.tertial),
+    )
+
+
+@dataclass(frozen=True)
+class RepresentedPlan:
+    unit: OrgUnit
+    plan_exists: bool
+    plan_actions: int
+
+
+def home_representative(*, user: access.User, year: int) -> list[RepresentedPlan]:
+    """The units ``user`` covers as employee representative, with their plan for ``year``.
+
+    No indicator values: a representative may not see them. Two queries.
+    """
+    units = _assigned_units(user, RoleAssignment.Role.REPRESENTATIVE)
+    plans = dict(
+        ActionPlan.objects.filter(unit_id__in=[u.pk for u in units], year=year)
+        .annotate(n=Count("actions"))
+        .values_list("unit_id", "n")
+    )
+    return [
+        RepresentedPlan(unit=u, plan_exists=u.pk in plans, plan_actions=plans.get(u.pk, 0))
+        for u in units
+    ]

@@ -38,9 +38,21 @@ from measures.services import (
     targets_seed_strategy,
 )
 from org import roles
+from org.access import can_review
 from org.models import OrgUnit, RoleAssignment
 from org.services import role_assignment_create
-from plans.services import action_create, plan_get_or_create
+from plans import selectors as plan_selectors
+from plans.models import TertialReport
+from plans.services import (
+    action_create,
+    plan_get_or_create,
+    report_approve,
+    report_get_or_create,
+    report_return,
+    report_save,
+    report_submit,
+    round_open,
+)
 from strategi.db import process_lock
 
 from .generator import default_end_date, generate_municipality
@@ -51,6 +63,8 @@ DEMO_USERS = (
     ("hr", roles.HR, True),
     ("leder", roles.LEADER, False),
     ("tillitsvalgt", roles.REPRESENTATIVE, False),
+    # Leads Helse og velferd: reviews the reports of the virksomheter below it.
+    ("omradeleder", roles.LEADER, False),
 )
 DEMO_PERSONS = 3000
 DEMO_SEED = 2026
@@ -141,6 +155,63 @@ def demo_targets_and_roles_ensure() -> None:
         hr = get_user_model().objects.get(username="hr")
         if unit:
             role_assignment_create(user=leader, unit=unit, role=RoleAssignment.Role.LEADER, by=hr)
+    area_leader = get_user_model().objects.filter(username="omradeleder").first()
+    area = OrgUnit.objects.filter(code="HV").first()
+    if area_leader and area and not RoleAssignment.objects.filter(user=area_leader).exists():
+        hr = get_user_model().objects.get(username="hr")
+        role_assignment_create(user=area_leader, unit=area, role=RoleAssignment.Role.LEADER, by=hr)
+    demo_unit_leaders_ensure()
+
+
+# The states of the open round's reports of a few other virksomheter (Helse og velferd's
+# first; None: not started), in that order; the demo «leder»'s own report is not started.
+DEMO_ROUND_STATES = (
+    TertialReport.State.RETURNED,
+    TertialReport.State.APPROVED,
+    TertialReport.State.SUBMITTED,
+    TertialReport.State.DRAFT,
+    TertialReport.State.SUBMITTED,
+    TertialReport.State.DRAFT,
+    None,
+)
+DEMO_RETURN_COMMENT = (
+    "Sykefraværet er over målet: beskriv hvilke tiltak dere prioriterer, og når de følges opp."
+)
+
+
+def _demo_round_units() -> list[OrgUnit]:
+    """The other virksomheter that report in the demo's round (Helse og velferd's first)."""
+    leader_units = RoleAssignment.objects.filter(user__username="leder").values("unit_id")
+    units = OrgUnit.objects.filter(level=OrgUnit.Level.ENTERPRISE).exclude(pk__in=leader_units)
+    # Those of Helse og velferd first (its leader reviews them), then others (HR reviews).
+    ordered = sorted(units, key=lambda unit: (unit.parent_id != _area_id("HV"), unit.code))
+    return ordered[: len(DEMO_ROUND_STATES)]
+
+
+def _area_id(code: str) -> int | None:
+    return OrgUnit.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def demo_unit_leaders_ensure() -> list[str]:
+    """A leader (password «demo») for each of a few other virksomheter.
+
+    They make the round's progress and the review worth looking at.
+    """
+    _require_demo_mode()
+    user_model = get_user_model()
+    hr = user_model.objects.filter(username="hr").first()
+    created = []
+    for unit in _demo_round_units():
+        username = f"leder-{unit.code.lower()}"
+        user, was_created = user_model.objects.get_or_create(username=username)
+        if was_created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=roles.LEADER))
+            created.append(username)
+        if hr and not RoleAssignment.objects.filter(user=user).exists():
+            role_assignment_create(user=user, unit=unit, role=RoleAssignment.Role.LEADER, by=hr)
+    return created
 
 
 # The demo leader's plan for this year, partly filled: (goal number, sub-measure or
@@ -205,12 +276,88 @@ def demo_figures_ensure() -> tuple[recomputes.OwedResult, bool]:
     return recomputes.OwedResult(), True
 
 
+def _demo_explained_report(report: TertialReport, by: object) -> TertialReport:
+    """Save the report with a comment and a reason for every indicator that needs one."""
+    rows = plan_selectors.report_indicators(
+        unit=report.unit, year=report.year, tertial=report.tertial, report=report
+    )
+    needed = [row for row in rows if row.explanation_required]
+    return report_save(
+        report=report,
+        by=by,
+        version=report.version,
+        summary="Stabil drift i tertialet. Vi følger opp sykefraværet med verneombudet.",
+        comments={
+            row.indicator.pk: "Høyere enn målet, mest langtidsfravær. Vi følger opp hver enkelt."
+            for row in needed
+        },
+        prioritised_action_ids=[],
+        no_action_reasons={
+            row.indicator.pk: "Tiltakene følges opp i handlingsplanen for neste år."
+            for row in needed
+        },
+    )
+
+
+@transaction.atomic
+def demo_round_ensure(*, today: dt.date | None = None) -> int:
+    """The open round of the last complete tertial, with reports in every state (once).
+
+    The recompute that stored the tertial's figures opened the round already (by
+    ``figures_stored``); it is opened here when it was not. Skipped until the tertial's
+    figures exist (a worker computes them) and once the round has any report. Returns
+    the number of reports written.
+    """
+    _require_demo_mode()
+    year, tertial = P.last_ended_tertial(today or timezone.localdate())
+    if not IndicatorValue.objects.filter(
+        indicator__kind=Indicator.Kind.COMPUTED,
+        granularity=P.TERTIAL,
+        period=P.tertial(year, tertial).label,
+    ).exists():
+        return 0
+    if plan_selectors.round_find(year=year, tertial=tertial) is None:
+        round_open(year=year, tertial=tertial, by=None)
+    if TertialReport.objects.filter(year=year, tertial=tertial).exists():
+        return 0
+    area_leader = get_user_model().objects.filter(username="omradeleder").first()
+    hr = get_user_model().objects.filter(username="hr").first()
+    written = 0
+    leaders = {
+        a.unit_id: a.user
+        for a in RoleAssignment.objects.filter(
+            role=RoleAssignment.Role.LEADER, user__username__startswith="leder-"
+        ).select_related("user")
+    }
+    for unit, state in zip(_demo_round_units(), DEMO_ROUND_STATES, strict=False):
+        leader = leaders.get(unit.pk)
+        if state is None or leader is None:
+            continue
+        report = report_get_or_create(unit=unit, year=year, tertial=tertial, by=leader)
+        report = _demo_explained_report(report, leader)
+        written += 1
+        if state == TertialReport.State.DRAFT:
+            continue
+        report = report_submit(report=report, by=leader, version=report.version)
+        reviewer = area_leader if area_leader and can_review(area_leader, unit) else hr
+        if reviewer is None:
+            continue
+        if state == TertialReport.State.APPROVED:
+            report_approve(report=report, by=reviewer, version=report.version)
+        elif state == TertialReport.State.RETURNED:
+            report_return(
+                report=report, by=reviewer, version=report.version, comment=DEMO_RETURN_COMMENT
+            )
+    return written
+
+
 # The process lock of a demo load: a second load waits for the first, then finds it done.
 DEMO_LOCK = "demo"
 
 
 def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
-    """Whatever of the demo is missing: users, municipality, targets, plan, figures.
+    """Whatever of the demo is missing: users, municipality, targets, plan, figures, and
+    the open round of the last complete tertial with its reports.
 
     Safe to run again, and twice at once (one waits for the other). A load interrupted
     anywhere is completed by the next: each part is one transaction, and the figures
@@ -225,6 +372,8 @@ def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
             reported_demo_values(seed=DEMO_SEED)
             demo_plan_ensure()
         figures, queued = demo_figures_ensure()
+        if OrgUnit.objects.exists():
+            demo_round_ensure()
     return DemoResult(
         users_created=users, municipality=municipality, figures=figures, queued=queued
     )

@@ -5,8 +5,8 @@ from .models import Strategy
 from .selectors import strategy_get_active, strategy_list, strategy_with_content
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The front page: the active strategy."""
+def strategy_active(request: HttpRequest) -> HttpResponse:
+    """The active strategy's text (the front page of anonymous users)."""
     active = strategy_get_active()
     strategy = strategy_with_content(strategy_id=active.pk) if active else None
     return render(request, "goals/home.html", {"strategy": strategy})

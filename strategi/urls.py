@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from goals import views as goal_views
+from dashboards.views import home as home_views
+from strategi import errors
 
 
 def favicon(request: HttpRequest) -> HttpResponseRedirect:
@@ -14,9 +15,12 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(static("favicon.svg"))
 
 
+# A 500 page that renders whatever failed (the database, a context processor).
+handler500 = errors.server_error
+
 urlpatterns = [
     path("favicon.ico", favicon),
-    path("", goal_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("strategies/", include("goals.urls")),
     # Each app's pages, under the paths they have always had.
     path("", include("org.urls")),

@@ -146,11 +146,15 @@ def test_load_demo_killed_in_its_first_recompute_is_completed_by_the_next(databa
     assert query(database, "SELECT count(*) FROM workplaces_importjob WHERE recompute_pending")[
         0
     ] == (0,)
-    assert query(database, "SELECT username FROM auth_user ORDER BY username") == [
-        ("hr",),
-        ("leder",),
-        ("tillitsvalgt",),
+    users = [row[0] for row in query(database, "SELECT username FROM auth_user ORDER BY username")]
+    # The demo's users, and the leaders of the open round's other units (leder-<unit>).
+    assert [u for u in users if not u.startswith("leder-")] == [
+        "hr",
+        "leder",
+        "omradeleder",
+        "tillitsvalgt",
     ]
+    assert len(users) == 11
     assert query(database, "SELECT count(*) FROM workplaces_action") == [(3,)]
 
 
@@ -247,8 +251,12 @@ def test_two_load_demo_at_once_give_one_demo(database, undisturbed):
     assert sum("Demo municipality imported" in output for output in outputs) == 1
     assert sum("HR data already present" in output for output in outputs) == 1
     assert query(database, "SELECT count(*) FROM workplaces_importjob") == [(1,)]
-    assert query(database, "SELECT count(*) FROM auth_user") == [(3,)]
+    # hr, leder, tillitsvalgt, omradeleder and the leaders of the round's 7 other units
+    assert query(database, "SELECT count(*) FROM auth_user") == [(11,)]
     assert query(database, "SELECT count(*) FROM workplaces_action") == [(3,)]
+    # one open round, its reports written once
+    assert query(database, "SELECT count(*) FROM plans_tertialround") == [(1,)]
+    assert query(database, "SELECT count(*) FROM workplaces_tertialreport") == [(6,)]
     assert recomputes(database) == [("done", 1)]
     assert computed_values(database) == undisturbed
 
@@ -275,6 +283,10 @@ def test_two_make_runs_at_once_on_a_new_database_both_start(tmp_path):
     # Then both finish, and there is one whole demo with its figures
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert query(database, "SELECT count(*) FROM workplaces_importjob") == [(1,)]
-    assert query(database, "SELECT count(*) FROM auth_user") == [(3,)]
+    # the four demo users once (the round's unit leaders, leder-<unit>, vary with size)
+    assert query(database, "SELECT count(*) FROM auth_user WHERE username NOT LIKE 'leder-%'") == [
+        (4,)
+    ]
+    assert query(database, "SELECT count(*) FROM plans_tertialround") == [(1,)]
     assert recomputes(database) == [("done", 1)]
     assert len(computed_values(database)) > 1000

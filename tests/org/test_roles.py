@@ -35,14 +35,19 @@ def test_demo_load_imports_a_municipality_and_creates_one_user_per_role(settings
 
     result = demo_load(persons=200)
 
-    assert result.users_created == ["hr", "leder", "tillitsvalgt"]
+    assert result.users_created == ["hr", "leder", "tillitsvalgt", "omradeleder"]
     assert result.municipality.succeeded
     root = OrgUnit.objects.get(parent=None)
     assert (root.code, root.level) == ("DK", OrgUnit.Level.MUNICIPALITY)
     assert OrgUnit.objects.filter(level=OrgUnit.Level.SERVICE_AREA).count() == 5
     assert OrgUnit.objects.filter(shift_based=True).exists()
     assert Employment.objects.values("person_id").distinct().count() == 200
-    for username, role in [("hr", "HR"), ("leder", "Leder"), ("tillitsvalgt", "Tillitsvalgt")]:
+    for username, role in [
+        ("hr", "HR"),
+        ("leder", "Leder"),
+        ("tillitsvalgt", "Tillitsvalgt"),
+        ("omradeleder", "Leder"),
+    ]:
         user = authenticate(RequestFactory().post("/"), username=username, password="demo")
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [role]
@@ -65,6 +70,7 @@ def test_demo_load_sets_differentiated_targets_and_the_leaders_unit(settings, se
     assert (
         IndicatorValue.objects.filter(indicator__kind="reported", unit__code="DK").count() == 10
     )  # the 10-faktor factors at the municipality
+    assert RoleAssignment.objects.get(user__username="omradeleder").unit.code == "HV"
     led = RoleAssignment.objects.get(user__username="leder")
     plan = ActionPlan.objects.get(unit=led.unit)
     assert plan.actions.filter(goal__number=3).count() == 2
@@ -75,6 +81,7 @@ def test_demo_load_twice_duplicates_nothing(settings, django_user_model):
     settings.DEMO_MODE = True
     demo_load(persons=50)
     counts = (OrgUnit.objects.count(), Employment.objects.count(), AbsenceSpell.objects.count())
+    users = django_user_model.objects.count()
 
     result = demo_load(persons=50)
 
@@ -85,7 +92,8 @@ def test_demo_load_twice_duplicates_nothing(settings, django_user_model):
         Employment.objects.count(),
         AbsenceSpell.objects.count(),
     ) == counts
-    assert django_user_model.objects.count() == 3
+    # hr, leder, tillitsvalgt, omradeleder and the leaders of the round's other units
+    assert django_user_model.objects.count() == users
 
 
 def test_demo_load_refuses_outside_demo_mode(settings, django_user_model):
