@@ -19,7 +19,7 @@ from measures.selectors import (
     stored_periods,
     values_with_status,
 )
-from measures.status import Status, TargetResolver, evaluate
+from measures.status import Status, TargetResolver, evaluate_stored
 from org import access
 from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 from org.selectors import unit_ancestors
@@ -631,11 +631,7 @@ def home_leader(*, user: access.User, today: dt.date) -> LeaderHome:
                 if target is None:
                     continue
                 value = values.get((unit.pk, indicator.pk))
-                status = evaluate(
-                    value.value if value else None,
-                    suppressed=bool(value and value.suppressed),
-                    target=target,
-                )
+                status = evaluate_stored(value, target)
                 figures[unit.pk].append(HomeFigure(indicator, value, target, status))
     plans = dict(
         ActionPlan.objects.filter(unit_id__in=unit_ids, year=today.year)
@@ -713,7 +709,7 @@ def units_missed_unexplained(*, year: int, tertial: int) -> list[UnexplainedUnit
         target = resolver.resolve(
             indicator_id=value.indicator_id, unit_id=value.unit_id, on=period.end
         )
-        status = evaluate(value.value, suppressed=value.suppressed, target=target)
+        status = evaluate_stored(value, target)
         if status in statuses:
             missed[value.unit_id].append(indicators[value.indicator_id])
     order = list(indicators)

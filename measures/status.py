@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import OrgUnitClosure
 
-from .models import Target
+from .models import IndicatorValue, Target
 
 
 class Status(models.TextChoices):
@@ -49,6 +49,15 @@ def evaluate(value: float | None, *, suppressed: bool, target: Target | None) ->
     if target.margin > 0 and abs(value - target.value) <= target.margin:
         return Status.NEAR
     return Status.MISSED
+
+
+def evaluate_stored(value: IndicatorValue | None, target: Target | None) -> Status:
+    """The status of a stored value (or of none) against ``target``."""
+    return evaluate(
+        value.value if value else None,
+        suppressed=bool(value and value.suppressed),
+        target=target,
+    )
 
 
 def target_applies(target: Target, on: dt.date) -> bool:

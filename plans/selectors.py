@@ -20,7 +20,7 @@ from goals.selectors import strategy_get_active
 from measures import periods as P
 from measures.models import Indicator, IndicatorValue, Target
 from measures.selectors import unit_period_values
-from measures.status import Status, TargetResolver, evaluate
+from measures.status import Status, TargetResolver, evaluate_stored
 from org import access
 from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 
@@ -332,11 +332,7 @@ def report_indicators(
         if target is None:
             continue
         value = values.get(indicator.pk)
-        status = evaluate(
-            value.value if value else None,
-            suppressed=bool(value and value.suppressed),
-            target=target,
-        )
+        status = evaluate_stored(value, target)
         comment = comments.get(indicator.pk)
         rows.append(
             ReportIndicator(
@@ -701,11 +697,7 @@ def review_page(*, unit: OrgUnit, year: int, tertial: int) -> ReviewPage:
             if target is None:
                 continue
             value = values.get((member.pk, indicator.pk))
-            status = evaluate(
-                value.value if value else None,
-                suppressed=bool(value and value.suppressed),
-                target=target,
-            )
+            status = evaluate_stored(value, target)
             comment = comments.get(indicator.pk)
             if status not in explain and comment is None:
                 continue

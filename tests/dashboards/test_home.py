@@ -97,13 +97,13 @@ def test_a_leader_never_sees_a_sibling_units_figures(client, units, django_user_
 @pytest.mark.parametrize(
     ("state", "comment", "expected"),
     [
-        (TertialReport.State.DRAFT, "", "Utkast, ikke sendt"),
+        (TertialReport.State.DRAFT, "", "Utkast"),
         (
             TertialReport.State.RETURNED,
             "Mangler tiltak for sykefraværet",
-            "Sendt tilbake med kommentar",
+            "Sendt tilbake for endring",
         ),
-        (TertialReport.State.SUBMITTED, "", "Sendt, venter på godkjenning"),
+        (TertialReport.State.SUBMITTED, "", "Sendt inn, venter på gjennomgang"),
         (TertialReport.State.APPROVED, "", "Godkjent"),
     ],
 )
