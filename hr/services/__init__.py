@@ -123,6 +123,7 @@ def hr_import(
         return _run(job, sources=sources, user=user, skip_invalid=skip_invalid)
     except Exception:
         logger.exception("HR import job %s stopped with an internal error.", job.pk)
+        ImportJobFile.objects.filter(job=job).delete()
         reason = str(INTERNAL_ERROR_API if source == ImportJob.Source.API else INTERNAL_ERROR)
         job.status = ImportJob.Status.FAILED
         job.errors = [_issue_dict(reason)]
@@ -190,6 +191,9 @@ def _run(
         job.errors = _stored_errors(errors, unlisted=batch.unlisted)
         job.finished_at = timezone.now()
         job.save()
+        # A queued job's uploaded files (health data) go with the outcome, in the same
+        # transaction: whoever reads the outcome finds them deleted.
+        ImportJobFile.objects.filter(job=job).delete()
         if job.first_month_touched is not None:
             hr_data_changed.send(sender=ImportJob, job=job)
     if batch.unlisted:

@@ -451,7 +451,9 @@ def console_mail(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_notices_once(console_mail, celery_worker_process, people):
+def test_a_real_worker_sends_the_notices_once(
+    console_mail, celery_worker_process, migrated_roles, people
+):
     make_round()
 
     def through_redis() -> int:
