@@ -141,6 +141,7 @@ def app_env(database_url: str, redis_url: str, work: Path) -> dict[str, str]:
         "DEMO_MODE": "false",
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1",
         "STATIC_ROOT": str(work / "static"),
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",

@@ -443,7 +443,13 @@ REPORT_EXPLAIN_STATUSES = env_list("REPORT_EXPLAIN_STATUSES", ["missed"])
 if not set(REPORT_EXPLAIN_STATUSES) <= {"missed", "near"}:
     raise ImproperlyConfigured("REPORT_EXPLAIN_STATUSES: a list of «missed» and «near».")
 # The address the site is reached at, for links in e-mails (no trailing slash).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required in production: a mail whose links point at 127.0.0.1 cannot be followed.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DEBUG is off: the address users reach the site at, "
+        "e.g. https://strategi.kommune.no (links in e-mails)."
+    )
 
 # --- E-mail -----------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

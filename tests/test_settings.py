@@ -23,6 +23,7 @@ UNSET = (
     "DEBUG",
     "DEMO_MODE",
     "ALLOWED_HOSTS",
+    "SITE_URL",
     "SECURE_PROXY_SSL_HEADER",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
@@ -90,6 +91,17 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_site_url_of_its_mails():
+    result = run_settings(DEBUG="false", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="x.example")
+    relative = run_settings(
+        DEBUG="false", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="x.example", SITE_URL="x.example"
+    )
+
+    assert result.returncode != 0 and relative.returncode != 0
+    assert "SITE_URL must be set when DEBUG is off" in result.stderr
+    assert "SITE_URL must be set when DEBUG is off" in relative.stderr
+
+
 def test_production_refuses_a_weak_secret_key():
     result = run_settings(DEBUG="false", SECRET_KEY="short", ALLOWED_HOSTS="x.example")
 
@@ -105,7 +117,12 @@ def test_production_refuses_a_long_key_of_few_characters():
 
 
 def test_production_starts_with_a_real_secret_key_and_is_not_a_demo():
-    config = probe(DEBUG="false", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="strategi.example")
+    config = probe(
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_KEY,
+        ALLOWED_HOSTS="strategi.example",
+        SITE_URL="https://strategi.example",
+    )
 
     assert config["debug"] is False
     assert config["demo"] is False
@@ -117,6 +134,7 @@ def test_production_redirects_to_https_with_hsts_behind_a_proxy_by_default():
         DEBUG="false",
         SECRET_KEY=PRODUCTION_KEY,
         ALLOWED_HOSTS="strategi.example",
+        SITE_URL="https://strategi.example",
     )
 
     assert config == {
@@ -131,7 +149,12 @@ def test_production_redirects_to_https_with_hsts_behind_a_proxy_by_default():
 
 
 def test_production_behind_another_proxy_header_or_none_and_longer_sessions():
-    env = {"DEBUG": "false", "SECRET_KEY": PRODUCTION_KEY, "ALLOWED_HOSTS": "strategi.example"}
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": PRODUCTION_KEY,
+        "ALLOWED_HOSTS": "strategi.example",
+        "SITE_URL": "https://strategi.example",
+    }
 
     other = probe(code=SECURITY_PROBE, SECURE_PROXY_SSL_HEADER="X-Forwarded-Scheme", **env)
     direct = probe(

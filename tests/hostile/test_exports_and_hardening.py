@@ -247,6 +247,7 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "q3V8xK1mZt7Rb2Nw9Lp4Hs6Jd0Fg5Ya8Ue3Ci7Ok1Tr6Wn2Mb4Xv9Ze5Qa0Sl3Py7",
     "ALLOWED_HOSTS": "strategi.example,testserver",
+    "SITE_URL": "https://strategi.example",
 }
 # Settings the developer's environment may hold and production would not.
 DEVELOPMENT_ONLY = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER")
