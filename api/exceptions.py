@@ -16,7 +16,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from plans.services import ConflictError, ReportStateError, ReportSubmittedError, RoundClosedError
+from plans.services import (
+    ConflictError,
+    OwnReportError,
+    ReportStateError,
+    ReportSubmittedError,
+    RoundClosedError,
+    RoundNotOpenError,
+)
 from strategi.db import BUSY_RETRY_AFTER_SECONDS, database_busy
 
 
@@ -95,6 +102,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     elif isinstance(exc, RoundClosedError):
         exc = Conflict(_("The tertial's round is closed: its reports can no longer be changed."))
+    elif isinstance(exc, RoundNotOpenError):
+        exc = Conflict(
+            _(
+                "The tertial's round has not opened: a report can be submitted once its "
+                "figures exist and the round opens."
+            )
+        )
+    elif isinstance(exc, OwnReportError):
+        exc = exceptions.PermissionDenied(
+            _("No one approves or sends back a report they submitted or of a unit they lead.")
+        )
     elif isinstance(exc, ReportStateError):
         exc = Conflict(_("Only a submitted report can be approved or returned."))
     elif isinstance(exc, RequestDataTooBig):

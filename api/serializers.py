@@ -20,6 +20,9 @@ from plans.models import Action, ActionPlan, TertialReport, TertialRound
 from plans.selectors import round_progress
 from plans.services import ACTION_DESCRIPTION_MAX, REPORT_COMMENT_MAX, REPORT_SUMMARY_MAX
 
+# The largest id a database integer key holds: a larger one is a 400, not a 500.
+MAX_ID = 2**31 - 1
+
 
 class StrategySerializer(serializers.ModelSerializer):
     goals = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -218,7 +221,7 @@ class CommentSerializer(serializers.Serializer):
     indicator = serializers.SlugRelatedField(slug_field="slug", queryset=Indicator.objects.all())
     text = serializers.CharField(required=False, allow_blank=True, max_length=REPORT_COMMENT_MAX)
     actions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=500,
         help_text="Ids of actions of the unit's plan of the report's year.",
@@ -286,7 +289,9 @@ class TertialReportUpdateSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, max_length=REPORT_SUMMARY_MAX)
     comments = CommentSerializer(many=True, required=False)
     prioritised_actions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=500,
     )
     version = serializers.IntegerField(
         required=False, help_text="The version read; alternatively the If-Match header."

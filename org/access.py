@@ -158,6 +158,31 @@ def can_review(user: User, unit: OrgUnit) -> bool:
     return is_hr(user) or unit.pk in reviewed_unit_ids(user)
 
 
+def leads_directly(user: User, unit: OrgUnit) -> bool:
+    """Whether ``user`` is assigned as a leader of ``unit`` itself (not only of one above)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    direct = _remembered(
+        user,
+        "leads-directly",
+        lambda: frozenset(
+            RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.LEADER).values_list(
+                "unit_id", flat=True
+            )
+        ),
+    )
+    return unit.pk in direct
+
+
+def may_review_report(user: User, unit: OrgUnit, submitted_by_id: int | None) -> bool:
+    """Whether ``user`` may approve or return this report of ``unit``: a reviewer of the
+    unit who neither submitted it nor leads the unit itself (no one reviews their own
+    report; HR is only held to the first)."""
+    if not can_review(user, unit) or submitted_by_id == user.pk:
+        return False
+    return is_hr(user) or not leads_directly(user, unit)
+
+
 def ensure_can_review(user: User, unit: OrgUnit) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may review the unit's reports."""
     if not can_review(user, unit):

@@ -1,7 +1,9 @@
 """Reads of the organisation: units, their ancestors, and role assignments."""
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
+from . import roles
 from .models import OrgUnit, OrgUnitClosure, RoleAssignment
 
 
@@ -30,3 +32,8 @@ def role_assignment_list() -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.select_related("user", "unit").order_by(
         "user__username", "unit__code", "role"
     )
+
+
+def hr_users() -> QuerySet[User]:
+    """The active members of HR (superusers are administrators, not HR's mailbox)."""
+    return User.objects.filter(is_active=True, groups__name=roles.HR).distinct().order_by("pk")

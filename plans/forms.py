@@ -12,7 +12,12 @@ from goals.models import Goal, Strategy, SubMeasure
 
 from .models import Action
 from .selectors import ReportIndicator
-from .services import ACTION_DESCRIPTION_MAX, REPORT_COMMENT_MAX, REPORT_SUMMARY_MAX
+from .services import (
+    ACTION_DESCRIPTION_MAX,
+    REPORT_COMMENT_MAX,
+    REPORT_SUMMARY_MAX,
+    SUBMISSION_KEY_PATTERN,
+)
 
 
 class DateInput(forms.DateInput):
@@ -29,12 +34,23 @@ class SubmittedOnceForm(forms.Form):
     ``plans.services.submit_once`` lets only its first submission write.
     """
 
-    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission", new_submission_key())
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        key = cleaned.get("submission") or ""
+        if key and not SUBMISSION_KEY_PATTERN.match(key):
+            # Only a tampered form sends another key: said at the top, as the field is hidden.
+            self.add_error(
+                None, gettext("The form could not be read: reload the page and try again.")
+            )
+            cleaned["submission"] = ""
+        return cleaned
 
     def submission_key(self) -> str:
         return self.cleaned_data.get("submission") or ""
@@ -42,6 +58,16 @@ class SubmittedOnceForm(forms.Form):
     def content(self) -> dict:
         """What was submitted, without the key: the same content gives the same digest."""
         return {k: v for k, v in self.cleaned_data.items() if k != "submission"}
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form's fields (others at the top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, problems in error.message_dict.items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
 
 
 def new_submission_key() -> str:

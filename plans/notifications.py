@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
+from org.selectors import hr_users
 
 from . import selectors
 from .models import ReportEvent, RoundNotice, TertialReport, TertialRound
@@ -325,7 +326,8 @@ def _event_mails(event: ReportEvent) -> list[Mail]:
     }
     link = Link(_("The report of %(unit)s") % values, report_url(unit, report.year, report.tertial))
     if event.kind == ReportEvent.Kind.SUBMITTED:
-        users = selectors.leaders_above(unit=unit)
+        # A unit with no leader above (a top unit) is reviewed by HR: HR is told.
+        users = selectors.leaders_above(unit=unit) or list(hr_users())
         subject = _("%(unit)s has submitted the tertial report for %(period)s")
         paragraphs = [
             _(

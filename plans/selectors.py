@@ -6,6 +6,7 @@ indicators or actions.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -494,6 +495,30 @@ def plan_coverage(
 # --- Rounds ------------------------------------------------------------------------------
 
 
+def tertials_with_figures(tertials: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of ``tertials`` (year, number), those whose last month has computed values (one query):
+    the tertial's figures exist, so its round may open."""
+    last_months: dict[str, tuple[int, int]] = {}
+    granularity = ""
+    for year, tertial in tertials:
+        end = P.tertial(year, tertial).end
+        month = P.month(end.year, end.month)
+        last_months[month.label] = (year, tertial)
+        granularity = month.granularity
+    if not last_months:
+        return set()
+    found = (
+        IndicatorValue.objects.filter(
+            indicator__kind=Indicator.Kind.COMPUTED,
+            granularity=granularity,
+            period__in=list(last_months),
+        )
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return {last_months[label] for label in found}
+
+
 def round_find(*, year: int, tertial: int) -> TertialRound | None:
     """The round of the tertial, when it has been opened (one query)."""
     return TertialRound.objects.filter(year=year, tertial=tertial).first()
@@ -517,6 +542,17 @@ def reporting_units() -> models.QuerySet[OrgUnit]:
     """The units that report in a round: those with an assigned leader."""
     return OrgUnit.objects.filter(
         pk__in=RoleAssignment.objects.filter(role=RoleAssignment.Role.LEADER).values("unit_id")
+    )
+
+
+def has_reporting_units_below(unit: OrgUnit) -> bool:
+    """Whether a unit strictly below ``unit`` reports: only then has it an area to summarise."""
+    return (
+        reporting_units()
+        .filter(
+            pk__in=OrgUnitClosure.objects.filter(ancestor=unit, depth__gt=0).values("descendant_id")
+        )
+        .exists()
     )
 
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -36,7 +36,6 @@ from django.utils.translation import gettext as _
 from goals.models import Goal
 from goals.selectors import strategy_get_active
 from measures import periods as P
-from measures.models import Indicator, IndicatorValue
 from org import access
 from org.models import OrgUnit
 from strategi.celery import enqueue_on_commit
@@ -179,6 +178,10 @@ class RoundClosedError(Exception):
     """The tertial's round is closed: its reports can no longer be changed."""
 
 
+class RoundNotOpenError(Exception):
+    """The tertial's round has not opened: a report can be drafted, not yet submitted."""
+
+
 def _locked(
     model: type[Versioned],
     pk: int,
@@ -200,13 +203,32 @@ def _locked(
     return current
 
 
+def _round_locked(report: TertialReport) -> TertialRound | None:
+    """The report's round, locked for this transaction: HR cannot close it meanwhile."""
+    return (
+        TertialRound.objects.select_for_update()
+        .filter(year=report.year, tertial=report.tertial)
+        .first()
+    )
+
+
 def _refuse_submitted(report: TertialReport) -> None:
     if not report.editable:
         raise ReportSubmittedError
-    if TertialRound.objects.filter(
-        year=report.year, tertial=report.tertial, state=TertialRound.State.CLOSED
-    ).exists():
+    round_ = _round_locked(report)
+    if round_ is not None and round_.state == TertialRound.State.CLOSED:
         raise RoundClosedError
+
+
+def _refuse_unless_round_open(report: TertialReport) -> None:
+    """Submitting needs an editable report in the tertial's open round (its figures exist)."""
+    if not report.editable:
+        raise ReportSubmittedError
+    round_ = _round_locked(report)
+    if round_ is not None and round_.state == TertialRound.State.CLOSED:
+        raise RoundClosedError
+    if round_ is None:
+        raise RoundNotOpenError
 
 
 # --- Submitting once ---------------------------------------------------------------------
@@ -662,12 +684,14 @@ def _beat_catches_up() -> None:
 def report_submit(*, report: TertialReport, by: User, version: int) -> TertialReport:
     """Submit the report: it becomes read-only and counts as delivered.
 
-    Every indicator that missed its target (``REPORT_EXPLAIN_STATUSES``) must have a
+    Only while the tertial's round is open (``RoundNotOpenError`` before it opens: the
+    figures to explain do not exist yet; ``RoundClosedError`` after it closed). Every
+    indicator that missed its target (``REPORT_EXPLAIN_STATUSES``) must have a
     comment and an action or a reason for none, else ``UnexplainedError``. The leaders
     above are told (``ReportEvent``).
     """
     access.ensure_can_edit_plans(by, report.unit)
-    current = _locked(TertialReport, report.pk, version, first=_refuse_submitted)
+    current = _locked(TertialReport, report.pk, version, first=_refuse_unless_round_open)
     rows = selectors.report_indicators(
         unit=current.unit, year=current.year, tertial=current.tertial, report=current
     )
@@ -690,18 +714,37 @@ class ReportStateError(Exception):
     """The report is not in a state that allows this transition (e.g. approving a draft)."""
 
 
-def _reviewable(report: TertialReport) -> None:
-    if report.state != TertialReport.State.SUBMITTED:
-        raise ReportStateError
+class OwnReportError(PermissionDenied):
+    """No one approves or returns a report they submitted, or one of a unit they lead."""
+
+
+def _reviewable(by: User) -> Callable[[TertialReport], None]:
+    """The rules of a review that hold whatever the version: a submitted report, in a
+    round that is not closed, reviewed by someone else than its own leaders."""
+
+    def check(report: TertialReport) -> None:
+        if report.state != TertialReport.State.SUBMITTED:
+            raise ReportStateError
+        if not access.may_review_report(by, report.unit, report.submitted_by_id):
+            raise OwnReportError
+        round_ = _round_locked(report)
+        if round_ is not None and round_.state == TertialRound.State.CLOSED:
+            raise RoundClosedError
+
+    return check
 
 
 @transaction.atomic
 def report_approve(
     *, report: TertialReport, by: User, version: int, comment: str = ""
 ) -> TertialReport:
-    """The leader above (or HR) approves a submitted report; its leaders are told."""
+    """The leader above (or HR) approves a submitted report; its leaders are told.
+
+    ``OwnReportError`` for the report's own leader or submitter, ``RoundClosedError``
+    once HR has closed the round.
+    """
     access.ensure_can_review(by, report.unit)
-    current = _locked(TertialReport, report.pk, version, first=_reviewable)
+    current = _locked(TertialReport, report.pk, version, first=_reviewable(by))
     problem = text_problem(comment, limit=REPORT_COMMENT_MAX)
     if problem:
         raise ValidationError({"comment": problem})
@@ -721,10 +764,10 @@ def report_return(*, report: TertialReport, by: User, version: int, comment: str
     """The leader above (or HR) sends a submitted report back with a comment.
 
     It is the unit's leader's to change again (``RETURNED``, edited as a draft), and
-    they are told why. A comment is required.
+    they are told why. A comment is required. The same refusals as ``report_approve``.
     """
     access.ensure_can_review(by, report.unit)
-    current = _locked(TertialReport, report.pk, version, first=_reviewable)
+    current = _locked(TertialReport, report.pk, version, first=_reviewable(by))
     comment = comment.strip()
     problem = text_problem(comment, limit=REPORT_COMMENT_MAX)
     if problem or not comment:
@@ -752,9 +795,23 @@ def report_reopen(*, report: TertialReport, by: User) -> TertialReport:
     current.state = TertialReport.State.DRAFT
     current.submitted_at = None
     current.submitted_by = None
+    # A reopened report is a draft again: an earlier approval or return no longer holds.
+    current.reviewed_at = None
+    current.reviewed_by = None
+    current.review_comment = ""
     current.version += 1
     history_user_set(current, by)
-    current.save(update_fields=["state", "submitted_at", "submitted_by", "version"])
+    current.save(
+        update_fields=[
+            "state",
+            "submitted_at",
+            "submitted_by",
+            "reviewed_at",
+            "reviewed_by",
+            "review_comment",
+            "version",
+        ]
+    )
     _event(current, ReportEvent.Kind.REOPENED, by)
     return current
 
@@ -774,6 +831,13 @@ def area_summary_save(
     problem = text_problem(text, limit=REPORT_SUMMARY_MAX)
     if problem:
         raise ValidationError({"text": problem})
+    if not selectors.has_reporting_units_below(unit):
+        raise ValidationError(
+            {
+                "text": _("No unit below %(unit)s reports, so it has no area to summarise.")
+                % {"unit": unit.name}
+            }
+        )
 
     def make() -> AreaSummary:
         return AreaSummary(unit=unit, year=year, tertial=tertial, version=0, updated_by=by)
@@ -813,13 +877,18 @@ def round_open(
 ) -> TertialRound:
     """Open the tertial's round (or open it again); ``by`` None: the recompute opened it.
 
-    The deadline is ``deadline`` or ``ROUND_DEADLINE_DAYS`` from today. Older open
-    rounds close: leaders report in one round at a time.
+    Only an ended tertial (``ValidationError`` otherwise). The deadline is ``deadline``
+    or ``ROUND_DEADLINE_DAYS`` from today. Every other open round closes: leaders report
+    in one round at a time.
     """
     if by is not None:
         access.ensure_hr(by)
     report_period_validate(year, tertial)
     today = timezone.localdate()
+    if P.tertial(year, tertial).end >= today:
+        raise ValidationError(
+            {"tertial": _("A round opens for an ended tertial: its figures do not exist yet.")}
+        )
     deadline = deadline or today + dt.timedelta(days=settings.ROUND_DEADLINE_DAYS)
     problem = _deadline_problem(deadline, today)
     if problem:
@@ -839,10 +908,9 @@ def round_open(
     current.version += 0 if current.pk is None else 1
     history_user_set(current, by)
     current.save()
-    older = TertialRound.objects.filter(state=TertialRound.State.OPEN).filter(
-        Q(year__lt=year) | Q(year=year, tertial__lt=tertial)
-    )
-    for stale in older.select_for_update():
+    # One round at a time, whichever is opened: a newer open round closes too.
+    others = TertialRound.objects.filter(state=TertialRound.State.OPEN).exclude(pk=current.pk)
+    for stale in others.select_for_update():
         _round_close(stale, by)
     from .tasks import round_notices  # the tasks import this module
 
@@ -899,12 +967,6 @@ def round_open_when_figures_exist(*, today: dt.date | None = None) -> TertialRou
     year, tertial = P.tertial_before(*P.tertial_of(today))
     if TertialRound.objects.filter(year=year, tertial=tertial).exists():
         return None
-    end = P.tertial(year, tertial).end
-    last_month = P.month(end.year, end.month)
-    if not IndicatorValue.objects.filter(
-        indicator__kind=Indicator.Kind.COMPUTED,
-        granularity=last_month.granularity,
-        period=last_month.label,
-    ).exists():
+    if (year, tertial) not in selectors.tertials_with_figures([(year, tertial)]):
         return None
     return round_open(year=year, tertial=tertial, by=None)

@@ -9,11 +9,13 @@ the engine tests (thousands of hypothesis examples) and by ``hr.services.hr_impo
 everywhere the import itself is under test.
 """
 
+import datetime as dt
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from goals.models import Goal
 from goals.selectors import strategy_get_active
@@ -24,7 +26,7 @@ from org import roles
 from org.models import OrgUnit, RoleAssignment
 from org.services import role_assignment_create
 from plans import services as plans
-from plans.models import Action, ActionPlan, TertialReport
+from plans.models import Action, ActionPlan, TertialReport, TertialRound
 
 PASSWORD = "secret-pw-1"
 ROLE_OF_GROUP = {
@@ -138,8 +140,26 @@ class ActionFactory(factory.Factory):
         return plans.action_create(plan=plan, by=by or system_hr(), goal=goal, **kwargs)
 
 
+def round_opened(year: int, tertial: int) -> TertialRound:
+    """The tertial's round, open (stored as is: the service opens ended tertials only and
+    closes the other open rounds, which a test of another tertial may need)."""
+    round_, _created = TertialRound.objects.get_or_create(
+        year=year,
+        tertial=tertial,
+        defaults={
+            "opened_at": timezone.now(),
+            "deadline": timezone.localdate() + dt.timedelta(days=21),
+        },
+    )
+    if round_.state != TertialRound.State.OPEN:
+        TertialRound.objects.filter(pk=round_.pk).update(state=TertialRound.State.OPEN)
+        round_.refresh_from_db()
+    return round_
+
+
 class TertialReportFactory(factory.Factory):
-    """A unit's tertial report (``report_get_or_create``); ``submitted=True`` submits it."""
+    """A unit's tertial report (``report_get_or_create``); ``submitted=True`` submits it
+    (in the tertial's round, opened if there is none)."""
 
     class Meta:
         model = TertialReport
@@ -159,5 +179,6 @@ class TertialReportFactory(factory.Factory):
         author = by or system_hr()
         report = plans.report_get_or_create(by=author, **kwargs)
         if submitted:
+            round_opened(report.year, report.tertial)
             report = plans.report_submit(report=report, by=author, version=report.version)
         return report

@@ -569,7 +569,8 @@ class TertialReportViewSet(
 
         400 when an indicator that missed its target is not explained, naming the
         fields ``comment_<indicator id>`` and ``actions_<indicator id>`` (an action of
-        the plan, or a ``no_action_reason``).
+        the plan, or a ``no_action_reason``). 409 before the tertial's round opens (its
+        figures do not exist yet) and after it closed.
         """
         report = self.get_object()
         ensure_can_edit(request, report.unit)

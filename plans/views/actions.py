@@ -26,7 +26,13 @@ from org.access import hr_required, plans_required
 from org.models import OrgUnit
 
 from .. import services as plans
-from ..forms import ActionForm, VersionForm, action_initial, with_new_submission_key
+from ..forms import (
+    ActionForm,
+    VersionForm,
+    action_initial,
+    add_service_errors,
+    with_new_submission_key,
+)
 from ..models import Action, ActionPlan
 from ..selectors import plan_action_get, plan_find, plan_history, plan_list_rows, plan_page
 
@@ -89,16 +95,6 @@ def plan_detail(request: HttpRequest, unit_code: str, year: int) -> HttpResponse
             "is_hr": access.is_hr(request.user),
         },
     )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form's fields (others at the top)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 def submitted_again(form: forms.Form, data: object, make: Callable[[object], forms.Form]) -> Any:

@@ -26,6 +26,7 @@ from .. import services as reports
 from ..forms import (
     ConfirmSubmitForm,
     TertialReportForm,
+    add_service_errors,
     new_submission_key,
     with_new_submission_key,
 )
@@ -93,6 +94,7 @@ def _state_context(unit: OrgUnit, year: int, tertial: int, report: TertialReport
     return {
         "round": found,
         "round_closed": found is not None and found.state == found.State.CLOSED,
+        "round_open": found is not None and found.state == found.State.OPEN,
         "reviewers": selectors.leaders_above(unit=unit)
         if report is None or report.state != TertialReport.State.APPROVED
         else [],
@@ -268,6 +270,10 @@ def report_confirm(request: HttpRequest, unit_code: str, year: int, tertial: int
     context = {"unit": unit, "year": year, "tertial": tertial}
     if report is None or not report.editable:
         return redirect(_report_url(unit, year, tertial))
+    found = selectors.round_find(year=year, tertial=tertial)
+    if found is None or found.state != found.State.OPEN:
+        messages.error(request, _round_not_open_message())
+        return redirect(_report_url(unit, year, tertial))
     if request.method == "GET":
         return _render_confirm(
             request,
@@ -308,6 +314,12 @@ def report_confirm(request: HttpRequest, unit_code: str, year: int, tertial: int
         return _render_form(
             request, **context, report=report, status=409, problem=_conflict_message()
         )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _render_confirm(request, **context, report=report, form=form, status=400)
+    except reports.RoundNotOpenError:
+        messages.error(request, _round_not_open_message())
+        return redirect(_report_url(unit, year, tertial))
     except (reports.RoundClosedError, reports.ReportSubmittedError):
         return redirect(_report_url(unit, year, tertial))
     if done.replayed:
@@ -358,6 +370,8 @@ def _render_confirm(
         },
         status=status,
     )
+    if show_figures and status == 200:
+        health_data.record(request, HealthDataAccess.Route.PAGE, unit.code)
     return health_data.no_store(response)
 
 
@@ -443,11 +457,14 @@ def _save(
         )
         return _render_form(request, **context, report=report, form=form, status=409)
     except ValidationError as error:
-        for name, problems in error.message_dict.items():
-            for message in problems:
-                form.add_error(name if name in form.fields else None, message)
+        add_service_errors(form, error)
         return _render_form(request, **context, report=report, form=form, status=400)
     if submit:
+        found = selectors.round_find(year=year, tertial=tertial)
+        if found is None or found.state != found.State.OPEN:
+            messages.info(request, _("The draft has been saved."))
+            messages.error(request, _round_not_open_message())
+            return redirect(saved.location)
         stored = selectors.report_find(unit=unit, year=year, tertial=tertial)
         rows = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=stored)
         lacking = selectors.report_unexplained(rows)
@@ -462,6 +479,13 @@ def _save(
     else:
         messages.success(request, _("The draft has been saved."))
     return redirect(saved.location)
+
+
+def _round_not_open_message() -> str:
+    return _(
+        "The report cannot be submitted yet: the round for this tertial opens when its "
+        "figures are ready (or when HR opens it). You can save a draft until then."
+    )
 
 
 def _conflict_message() -> str:

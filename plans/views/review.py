@@ -83,14 +83,20 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     page = selectors.review_page(unit=unit, year=year, tertial=tertial)
+    closed = page.round is not None and page.round.state == page.round.State.CLOSED
     forms = forms or {}
     rows = []
     for row in page.rows:
         report = row.report
-        reviewable = report is not None and report.state == TertialReport.State.SUBMITTED
+        submitted = report is not None and report.state == TertialReport.State.SUBMITTED
+        own = submitted and not access.may_review_report(
+            request.user, row.unit, report.submitted_by_id if report else None
+        )
+        reviewable = submitted and not closed and not own
         rows.append(
             {
                 "row": row,
+                "own": own,
                 "approve": forms.get(("approve", report.pk))
                 or ReviewForm(initial={"version": report.version}, prefix=f"a{report.pk}")
                 if reviewable and report
@@ -144,6 +150,20 @@ def _conflict() -> str:
     )
 
 
+def _own_report() -> str:
+    return _(
+        "You cannot approve or send back a report you submitted yourself or of a unit you "
+        "lead: it is reviewed by the leader above, or by HR."
+    )
+
+
+def _round_closed() -> str:
+    return _(
+        "The round for this tertial is closed, so its reports can no longer be approved or "
+        "sent back. HR can open the round again."
+    )
+
+
 @review_required
 @require_POST
 def review_decide(
@@ -173,6 +193,10 @@ def review_decide(
         )
     except (services.ConflictError, services.ReportStateError):
         return _render(request, **context, problem=_conflict(), status=409)
+    except services.OwnReportError:
+        return _render(request, **context, problem=_own_report(), status=403)
+    except services.RoundClosedError:
+        return _render(request, **context, problem=_round_closed(), status=409)
     except ValidationError as error:
         for message in error.message_dict.get("comment", []):
             form.add_error("comment", message)

@@ -17,23 +17,30 @@ from .. import selectors, services
 from ..forms import RoundDeadlineForm, RoundOpenForm, VersionForm
 from ..models import TertialRound
 
-# The open form offers the running tertial and this many before it.
+# The open form offers the last ended tertial and this many before it.
 OPEN_CHOICES = 5
 
 
 def _open_choices(rounds: list[TertialRound]) -> list[tuple[str, str]]:
-    """Tertials that have begun and have no open round, the latest first."""
+    """Ended tertials whose figures exist and that have no open round, the latest first.
+
+    The running tertial is not offered: its figures do not exist, and leaders would be
+    asked to explain what cannot be seen yet.
+    """
     open_ = {(r.year, r.tertial) for r in rounds if r.state == TertialRound.State.OPEN}
-    wanted = [P.tertial_of(timezone.localdate())]
+    wanted = [P.last_ended_tertial(timezone.localdate())]
     for _i in range(OPEN_CHOICES):
         wanted.append(P.tertial_before(*wanted[-1]))
+    with_figures = selectors.tertials_with_figures(wanted)
     return [
         (
             f"{year}-T{tertial}",
             _("Tertial %(tertial)s %(year)s") % {"tertial": tertial, "year": year},
         )
         for year, tertial in wanted
-        if (year, tertial) not in open_ and year >= services.REPORT_FIRST_YEAR
+        if (year, tertial) not in open_
+        and (year, tertial) in with_figures
+        and year >= services.REPORT_FIRST_YEAR
     ]
 
 

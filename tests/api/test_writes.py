@@ -11,7 +11,17 @@ from goals.models import Strategy
 from measures.models import Indicator
 from plans import selectors
 from plans.models import Action, ActionPlan, ReportEvent, TertialReport
+from tests import factories
 from tests.api.objects import YEAR
+
+
+@pytest.fixture(autouse=True)
+def rounds_open(db):
+    """The reports here are submitted in their tertial's open round (the rule that needs
+    the round is attacked in tests/plans/test_review_guards.py)."""
+    factories.round_opened(YEAR, 1)
+    factories.round_opened(YEAR, 2)
+
 
 ACTIONS = "/api/v1/actions/"
 

@@ -26,6 +26,7 @@ REPORT = "/tertialrapporter/K/2024/T2/"
 def world(migrated_roles, django_user_model):
     units = build_municipality()
     user_with_role(django_user_model, "chief", roles.LEADER, units["K"])
+    factories.round_opened(2024, 2)
     factories.ActionFactory(
         plan=factories.ActionPlanFactory(unit=units["K"], year=2024), title="Nærværsprosjekt"
     )

@@ -2,13 +2,17 @@
 report is resubmitted, and the leader above approves it."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from measures import periods as P
 from measures.models import Indicator
 from org import roles
 from plans import services
 from plans.models import TertialReport
+from tests import factories
 from tests.dashboards.dashboard_data import build_municipality, user_with_role
+from tests.plans.test_rounds import store_month_value
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +46,7 @@ def test_the_leader_above_returns_and_then_approves(
     leader = user_with_role(django_user_model, "leader", roles.LEADER, units["SH"])
     user_with_role(django_user_model, "area", roles.LEADER, units["HV"])
     sick_leave = Indicator.objects.get(slug="sick_leave_pct")
+    factories.round_opened(2024, 2)
     report = services.report_get_or_create(unit=units["SH"], year=2024, tertial=2, by=leader)
     explained_and_submitted(report, leader, sick_leave)
 
@@ -96,7 +101,10 @@ def test_the_leader_above_returns_and_then_approves(
 def test_hr_opens_a_round_and_moves_its_deadline(
     browser, live_server, migrated_roles, django_user_model, assert_accessible, tmp_path
 ):
-    build_municipality()
+    units = build_municipality()
+    # The last ended tertial's figures exist: its round is offered.
+    last = P.tertial(*P.last_ended_tertial(timezone.localdate())).end
+    store_month_value(units["K"], last.year, last.month)
     user_with_role(django_user_model, "hr-user", roles.HR)
     hr = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
     log_in(hr, "hr-user")

@@ -78,10 +78,13 @@ def leader(username, email, *unit_list, active=True):
 
 
 def deliver(units, *codes):
-    """Submitted reports of the units (their submission already told)."""
+    """Submitted reports of the units, stored as such (no round is opened for them, and
+    no one is told of their submission)."""
     for code in codes:
-        submitted_report(units[code], 2026, 2)
-    ReportEvent.objects.update(notified_at=timezone.now())
+        report = factories.TertialReportFactory(unit=units[code], year=2026, tertial=2)
+        TertialReport.objects.filter(pk=report.pk).update(
+            state=TertialReport.State.SUBMITTED, submitted_at=timezone.now()
+        )
 
 
 @pytest.fixture
@@ -103,9 +106,12 @@ def people(units):
 
 def make_round(state=TertialRound.State.OPEN, deadline=DEADLINE):
     opened = timezone.make_aware(dt.datetime.combine(OPENED, dt.time(3)))
-    return TertialRound.objects.create(
-        year=2026, tertial=2, state=state, opened_at=opened, deadline=deadline
+    round_, _created = TertialRound.objects.update_or_create(
+        year=2026,
+        tertial=2,
+        defaults={"state": state, "opened_at": opened, "deadline": deadline},
     )
+    return round_
 
 
 def run(day: dt.date) -> int:
@@ -340,6 +346,7 @@ def test_a_mail_has_plain_text_html_and_absolute_links_that_resolve(people, mail
 def test_transitions_tell_the_right_people_once(
     people, units, mailoutbox, eager, django_capture_on_commit_callbacks
 ):
+    factories.round_opened(2026, 2)
     anne, hanne = people["anne"], people["hanne"]
     report = factories.TertialReportFactory(unit=units["A"], year=2026, tertial=2, by=anne)
 
@@ -379,13 +386,15 @@ def test_transitions_tell_the_right_people_once(
 
 
 def test_the_sweep_tells_what_no_task_told(people, units, mailoutbox):
+    factories.round_opened(2026, 2)
     # In the ``db`` fixture nothing commits: the queued task never runs, as when the
     # broker was down.
     submitted_report(units["A"], 2026, 2, by=people["anne"])
     event = ReportEvent.objects.get(notified_at__isnull=True)
     assert event.notified_at is None
+    TertialRound.objects.update(state=TertialRound.State.CLOSED)  # no round notices
 
-    assert run(OPENED) == 1  # no round; the sweep still tells hanne
+    assert run(OPENED) == 1  # the sweep still tells hanne
     assert [m.to for m in mailoutbox] == [["hanne@example.no"]]
     event.refresh_from_db()
     assert event.notified_at is not None
@@ -393,6 +402,7 @@ def test_the_sweep_tells_what_no_task_told(people, units, mailoutbox):
 
 
 def test_a_refused_transition_mail_is_told_later(people, units, mailoutbox):
+    factories.round_opened(2026, 2)
     submitted_report(units["A"], 2026, 2, by=people["anne"])
     event = ReportEvent.objects.get(notified_at__isnull=True)
     backend = "django.core.mail.backends.locmem.EmailBackend.send_messages"
@@ -406,6 +416,7 @@ def test_a_refused_transition_mail_is_told_later(people, units, mailoutbox):
 
 
 def test_a_transition_skips_the_actor_inactive_users_and_those_without_e_mail(units, mailoutbox):
+    factories.round_opened(2026, 2)
     anne = leader("anne", "anne@example.no", units["A"])
     leader("hanne", "", units["HV"])  # no address
     leader("hilde", "hilde@example.no", units["HV"], active=False)
@@ -436,6 +447,7 @@ def test_beat_runs_the_notices_every_morning_and_the_sweep_every_quarter():
 
 
 def test_the_actor_is_not_told_of_their_own_transition(units, mailoutbox):
+    factories.round_opened(2026, 2)
     both = leader("hilde", "hilde@example.no", units["HV"], units["A"])
     leader("hans", "hans@example.no", units["HV"])
     submitted_report(units["A"], 2026, 2, by=both)
@@ -454,6 +466,7 @@ def console_mail(monkeypatch):
 def test_a_real_worker_sends_the_notices_once(
     console_mail, celery_worker_process, migrated_roles, people
 ):
+    factories.round_opened(2026, 2)
     make_round()
 
     def through_redis() -> int:
@@ -469,6 +482,7 @@ def test_a_real_worker_sends_the_notices_once(
 def test_a_rerun_costs_a_bounded_number_of_queries(
     people, units, mailoutbox, django_assert_max_num_queries
 ):
+    factories.round_opened(2026, 2)
     for number in range(20):
         leader(f"leder{number}", f"leder{number}@example.no", units["A"], units["B"])
     make_round()

@@ -7,12 +7,21 @@ from django.urls import reverse
 
 from measures.models import Indicator
 from plans.models import IndicatorComment, TertialReport
+from tests import factories
 from tests.dashboards.dashboard_data import build_municipality
 from tests.dashboards.test_dashboard import text_of
 
 from .report_helpers import plan_with_action, role_users, submitted_report
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rounds_open(db):
+    """The reports here are submitted in their tertial's open round (the rule that needs
+    the round is attacked in tests/plans/test_review_guards.py)."""
+    factories.round_opened(2024, 2)
+
 
 EDIT = "/tertialrapporter/SH/2024/T2/"
 SUBMIT = "/tertialrapporter/SH/2024/T2/send/"

@@ -8,11 +8,23 @@ from measures.models import Indicator
 from measures.status import Status
 from plans import selectors, services
 from plans.models import IndicatorComment, TertialReport
+from tests import factories
 from tests.dashboards.dashboard_data import build_municipality
 
 from .report_helpers import plan_with_action, role_users
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rounds_open(db):
+    """The reports here are submitted in their tertial's open round (the rule that needs
+    the round is attacked in tests/plans/test_review_guards.py)."""
+    factories.round_opened(2024, 1)
+    factories.round_opened(2024, 2)
+    factories.round_opened(2024, 3)
+    factories.round_opened(2025, 1)
+    factories.round_opened(2025, 2)
 
 
 @pytest.fixture

@@ -13,11 +13,20 @@ import pytest
 
 from measures.models import Indicator
 from plans import services as plans
+from tests import factories
 from tests.dashboards.dashboard_data import build_municipality
 
 from .report_helpers import plan_with_action, role_users
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rounds_open(db):
+    """The reports here are submitted in their tertial's open round (the rule that needs
+    the round is attacked in tests/plans/test_review_guards.py)."""
+    factories.round_opened(2024, 2)
+
 
 COMMENT = "Sykefraværet er høyt i sommerferien; vi ringer vikarer tidligere."
 # What an indicator value looks like on a page.

@@ -16,6 +16,7 @@ from org import roles
 from org.models import OrgUnit
 from plans import services
 from plans.models import AreaSummary, ReportEvent, TertialReport, TertialRound
+from tests import factories
 from tests.dashboards.dashboard_data import build_municipality, user_with_role
 
 from .report_helpers import role_users
@@ -48,8 +49,9 @@ def sick_leave(units):
 
 
 def submitted(units, users, sick_leave, unit="SH", leader="leader"):
-    """The unit's 2024-T2 report, explained and submitted by its leader."""
+    """The unit's 2024-T2 report, explained and submitted by its leader in the open round."""
     by = users[leader]
+    factories.round_opened(2024, 2)
     report = services.report_get_or_create(unit=units[unit], year=2024, tertial=2, by=by)
     report = services.report_save(
         report=report,
@@ -336,12 +338,14 @@ def test_only_hr_sees_and_changes_rounds(client, users, who):
 
 
 def test_hr_opens_moves_and_closes_a_round(client, units, users, sick_leave):
-    submitted(units, users, sick_leave)
+    # The municipality's figures reach August 2024: the tertial is offered.
     client.force_login(users["hr"])
 
     assert client.post(ROUNDS + "apne/", {"tertial": "2024-T2"}).status_code == 302
     round_ = TertialRound.objects.get(year=2024, tertial=2)
     assert round_.opened_by == users["hr"]
+    submitted(units, users, sick_leave)
+    round_.refresh_from_db()
     text = client.get(ROUNDS).content.decode()
     assert "1 av 4 levert, 0 utkast, 3 ikke påbegynt" in text
     assert "Helse og velferd" in text and 'type="date"' in text

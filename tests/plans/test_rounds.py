@@ -230,6 +230,7 @@ def test_the_round_progress_counts_each_reporting_unit_in_its_service_area(tree,
         code: factories.user_with_role(f"leader-{code}", roles.LEADER, tree[code])
         for code in ["SH", "SH-A", "SK", "K"]
     }
+    factories.round_opened(2024, 1)
     plans.report_get_or_create(unit=tree["SH"], year=2024, tertial=1, by=leaders["SH"])
     sk = plans.report_get_or_create(unit=tree["SK"], year=2024, tertial=1, by=leaders["SK"])
     plans.report_submit(report=sk, by=leaders["SK"], version=sk.version)
