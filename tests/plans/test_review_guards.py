@@ -145,6 +145,19 @@ def test_a_leader_of_the_unit_and_of_the_one_above_cannot_approve_their_own_repo
     assert report.reviewed_by is None
 
 
+def test_a_leader_of_the_unit_cannot_approve_a_co_leaders_report(tree, people):
+    both = people["above"]
+    RoleAssignment.objects.create(user=both, unit=tree["SH"], role=RoleAssignment.Role.LEADER)
+    factories.round_opened(YEAR, TERTIAL)
+    report = draft(tree["SH"], people["leader"])
+    report = plans.report_submit(report=report, by=people["leader"], version=report.version)
+
+    with pytest.raises(plans.OwnReportError):
+        plans.report_approve(report=report, by=both, version=report.version)
+    report.refresh_from_db()
+    assert report.state == TertialReport.State.SUBMITTED
+
+
 def test_hr_who_submitted_a_report_cannot_approve_it_but_another_hr_can(tree, people):
     factories.round_opened(YEAR, TERTIAL)
     report = draft(tree["SH"], people["hr"])
