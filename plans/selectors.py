@@ -367,7 +367,9 @@ def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
             previous = None
         changes = []
         now_named = named.get(record.history_id, set())
-        before_named = named.get(previous.history_id, set()) if previous is not None else set()
+        before_named: set[int] = (
+            named.get(previous.history_id, set()) if previous is not None else set()
+        )
         if record.history_type != "-" and now_named != before_named:
             changes.append(
                 FieldChange(
