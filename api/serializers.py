@@ -156,6 +156,21 @@ class ActionSerializer(serializers.ModelSerializer):
     sub_measure = serializers.PrimaryKeyRelatedField(
         queryset=SubMeasure.objects.all(), allow_null=True, required=False
     )
+    indicators = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Indicator.objects.all(),
+        many=True,
+        required=False,
+        help_text="The indicators (by slug) the action should move; each must follow a goal "
+        "of the plan's strategy. Left out of an update: unchanged.",
+    )
+    baseline_period = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10,
+        help_text="The last period measured before the action began: 2025-12, 2025-T3 or "
+        "2025; empty: none. Needs at least one indicator.",
+    )
 
     class Meta:
         model = Action
@@ -164,6 +179,8 @@ class ActionSerializer(serializers.ModelSerializer):
             "plan",
             "goal",
             "sub_measure",
+            "indicators",
+            "baseline_period",
             "title",
             "description",
             "responsible",

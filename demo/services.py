@@ -215,17 +215,40 @@ def demo_unit_leaders_ensure() -> list[str]:
 
 
 # The demo leader's plan for this year, partly filled: (goal number, sub-measure or
-# None, title, status, representatives took part).
-DEMO_ACTIONS = (
-    (3, "øke andelen heltidsansatte", "Kartlegge ønsker om større stillinger", "pagar", True),
-    (3, "få ned sykefraværet", "Nærværssamtaler i alle team etter egenmelding", "planlagt", True),
-    (1, None, "Kompetanseplan for helsefagarbeidere", "fullfort", False),
+# None, title, status, representatives took part, the indicators it should move, its
+# baseline period and deadline relative to the plan's year).
+DEMO_ACTIONS: tuple[tuple[int, str | None, str, str, bool, tuple[str, ...], str, str], ...] = (
+    (
+        3,
+        "øke andelen heltidsansatte",
+        "Kartlegge ønsker om større stillinger",
+        "pagar",
+        True,
+        ("full_time_share_shift", "full_time_share"),
+        "{previous}-12",
+        "{year}-10-31",
+    ),
+    (
+        3,
+        "få ned sykefraværet",
+        "Nærværssamtaler i alle team etter egenmelding",
+        "planlagt",
+        True,
+        ("sick_leave_pct",),
+        "{year}-T1",
+        "{year}-09-30",
+    ),
+    (1, None, "Kompetanseplan for helsefagarbeidere", "fullfort", False, (), "", ""),
 )
 
 
 @transaction.atomic
 def demo_plan_ensure(*, today: dt.date | None = None) -> int:
-    """The demo leader's action plan for this year, with a few actions (once)."""
+    """The demo leader's action plan for this year, with a few actions (once).
+
+    Two of them name the indicators they should move, with a baseline period, so the
+    unit page marks them on those indicators' charts and compares before and after.
+    """
     _require_demo_mode()
     leader = get_user_model().objects.filter(username="leder").first()
     assignment = RoleAssignment.objects.filter(user=leader).select_related("unit").first()
@@ -237,8 +260,11 @@ def demo_plan_ensure(*, today: dt.date | None = None) -> int:
     if plan.actions.exists():
         return 0
     goals = {goal.number: goal for goal in strategy.goals.all()}
-    for number, sub_title, title, status, took_part in DEMO_ACTIONS:
+    followed = {i.slug: i for i in plan_selectors.strategy_indicators(strategy_id=strategy.pk)}
+    names = {"year": year, "previous": year - 1}
+    for number, sub_title, title, status, took_part, slugs, baseline, due in DEMO_ACTIONS:
         sub = SubMeasure.objects.filter(goal=goals[number], title=sub_title).first()
+        indicators = [followed[slug] for slug in slugs if slug in followed]
         action_create(
             plan=plan,
             by=leader,
@@ -248,6 +274,9 @@ def demo_plan_ensure(*, today: dt.date | None = None) -> int:
             status=status,
             responsible="Virksomhetsleder",
             representatives_took_part=took_part,
+            indicators=indicators,
+            baseline_period=baseline.format(**names) if indicators else "",
+            deadline=dt.date.fromisoformat(due.format(**names)) if due else None,
         )
     return len(DEMO_ACTIONS)
 

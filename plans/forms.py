@@ -9,9 +9,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import Goal, Strategy, SubMeasure
+from measures.models import Indicator
 
 from .models import Action
-from .selectors import ReportIndicator
+from .selectors import ReportIndicator, strategy_indicators
 from .services import (
     ACTION_DESCRIPTION_MAX,
     REPORT_COMMENT_MAX,
@@ -106,6 +107,25 @@ class ActionForm(SubmittedOnceForm):
         empty_label=_("(none)"),
         help_text=_("Optional: which of the goal's sub-measures the action works towards."),
     )
+    indicators = forms.ModelMultipleChoiceField(
+        label=_("Indicators the action should move"),
+        queryset=Indicator.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Optional: the strategy's indicators the action should improve. The unit page "
+            "then marks the action on their charts and compares before and after."
+        ),
+    )
+    baseline_period = forms.CharField(
+        label=_("Baseline period"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The last period measured before the action began: a month (2025-12), a "
+            "tertial (2025-T3) or a year (2025). The action counts as started the day after."
+        ),
+    )
     responsible = forms.CharField(
         label=_("Responsible"),
         max_length=200,
@@ -145,6 +165,9 @@ class ActionForm(SubmittedOnceForm):
         self.fields["sub_measure"].label_from_instance = lambda sub: (
             f"{sub.goal.number}. {sub.title}"
         )
+        self.fields["indicators"].queryset = Indicator.objects.filter(
+            pk__in=[i.pk for i in strategy_indicators(strategy_id=strategy.pk)]
+        ).order_by("order", "slug")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -174,6 +197,8 @@ def action_initial(action: Action) -> dict:
         "status": action.status,
         "representatives_took_part": action.representatives_took_part,
         "representatives_took_part_on": action.representatives_took_part_on,
+        "indicators": [i.pk for i in action.indicators.all()],
+        "baseline_period": action.baseline_period,
         "version": action.version,
     }
 

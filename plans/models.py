@@ -63,6 +63,14 @@ class ActionPlan(models.Model):
         return f"{self.unit.name} {self.year}"
 
 
+# The history of actions, with the indicators each version named. Kept here so that
+# ``plans.services`` can write one record after an action and its indicators are saved
+# together (the many-to-many signals would write one per step: save, remove, add).
+ACTION_HISTORY = HistoricalRecords(
+    table_name="workplaces_historicalaction", m2m_fields=["indicators"]
+)
+
+
 class Action(models.Model):
     """An action (tiltak) of a plan under one of the strategy's goals."""
 
@@ -99,12 +107,28 @@ class Action(models.Model):
     representatives_took_part_on = models.DateField(
         _("when the representatives took part"), null=True, blank=True
     )
+    # What the action should move: indicators of the plan's strategy, and the period
+    # measured before it began (``YYYY-MM``, ``YYYY-Tn`` or ``YYYY``; empty: not given).
+    # The action starts the day after its baseline period ends.
+    indicators = models.ManyToManyField(
+        "measures.Indicator",
+        blank=True,
+        related_name="actions",
+        verbose_name=_("indicators"),
+    )
+    baseline_period = models.CharField(
+        _("baseline period"),
+        max_length=10,
+        blank=True,
+        default="",
+        help_text="2025-12, 2025-T3, 2025",
+    )
     # The action this one was copied from (last year's unfinished action).
     copied_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    history = HistoricalRecords(table_name="workplaces_historicalaction")
+    history = ACTION_HISTORY
 
     class Meta:
         db_table = "workplaces_action"
@@ -133,6 +157,7 @@ ACTION_FIELDS = (
     "status",
     "representatives_took_part",
     "representatives_took_part_on",
+    "baseline_period",
 )
 
 

@@ -5,6 +5,7 @@ indicators or actions.
 """
 
 import datetime as dt
+import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
@@ -27,6 +29,7 @@ from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 
 from .models import (
     ACTION_FIELDS,
+    ACTION_HISTORY,
     Action,
     ActionPlan,
     AreaSummary,
@@ -71,14 +74,36 @@ def plan_list_rows(*, user: access.User, year: int) -> list[PlanListRow]:
     ]
 
 
+@dataclass(frozen=True)
+class PlanIndicator:
+    """An indicator of a goal with the unit's latest stored value, its target and status.
+
+    ``value`` is None when the reader may not see the unit's figures, or there is none.
+    """
+
+    indicator: Indicator
+    value: IndicatorValue | None
+    target: Target | None
+    status: Status
+
+    @property
+    def period(self) -> P.Period | None:
+        return P.parse(self.value.period) if self.value is not None else None
+
+
 @dataclass
 class GoalSection:
-    """One goal on the plan page: its actions and the prompts for writing new ones."""
+    """One goal on the plan page: its actions and the prompts for writing new ones.
+
+    ``indicators``: the indicators that follow the goal, with the unit's figures, so
+    that the leader plans with them in view.
+    """
 
     goal: Goal
     actions: list[Action]
     leaders_shall: list[GoalItem]
     reflection_questions: list[GoalItem]
+    indicators: list[PlanIndicator] = field(default_factory=list)
 
 
 @dataclass
@@ -94,10 +119,104 @@ class PlanPage:
     copyable_count: int
 
 
-def plan_page(*, unit: OrgUnit, year: int) -> PlanPage:
+def strategy_indicator_links(*, strategy_id: int) -> set[tuple[int, int]]:
+    """(goal id, indicator id) of every indicator that follows a goal of the strategy.
+
+    Directly, or through one of the goal's sub-measures. Two queries.
+    """
+    links = set(
+        Indicator.goals.through.objects.filter(goal__strategy_id=strategy_id).values_list(
+            "goal_id", "indicator_id"
+        )
+    )
+    links |= set(
+        Indicator.sub_measures.through.objects.filter(
+            submeasure__goal__strategy_id=strategy_id
+        ).values_list("submeasure__goal_id", "indicator_id")
+    )
+    return links
+
+
+def strategy_indicators(*, strategy_id: int) -> list[Indicator]:
+    """The indicators that follow a goal of the strategy, in order (what actions may name)."""
+    ids = {i for _goal, i in strategy_indicator_links(strategy_id=strategy_id)}
+    return list(Indicator.objects.filter(pk__in=ids).order_by("order", "slug"))
+
+
+# The granularity of a unit's "latest value": the finest it has values in (as the unit page).
+_FINEST_FIRST = (P.MONTH, P.TERTIAL, P.YEAR)
+
+
+def unit_latest_values(*, unit: OrgUnit, indicator_ids: Iterable[int]) -> dict[int, IndicatorValue]:
+    """Per indicator, the unit's latest stored value of the finest granularity it has.
+
+    A suppressed value stays suppressed (the latest period is not skipped for an
+    earlier shown one). Two queries.
+    """
+    ids = list(indicator_ids)
+    if not ids:
+        return {}
+    latest = (
+        IndicatorValue.objects.filter(unit=unit, indicator_id__in=ids)
+        .values("indicator_id", "granularity")
+        .annotate(start=Max("period_start"))
+    )
+    chosen: dict[int, tuple[str, dt.date]] = {}
+    for row in latest:
+        current = chosen.get(row["indicator_id"])
+        rank = _FINEST_FIRST.index(row["granularity"])
+        if current is None or rank < _FINEST_FIRST.index(current[0]):
+            chosen[row["indicator_id"]] = (row["granularity"], row["start"])
+    if not chosen:
+        return {}
+    wanted = Q(pk__in=[])
+    for indicator_id, (granularity, start) in chosen.items():
+        wanted |= Q(indicator_id=indicator_id, granularity=granularity, period_start=start)
+    return {v.indicator_id: v for v in IndicatorValue.objects.filter(wanted, unit=unit)}
+
+
+def _plan_indicators(
+    *, unit: OrgUnit, strategy: Strategy, with_values: bool
+) -> tuple[set[tuple[int, int]], list[PlanIndicator]]:
+    """The strategy's goal links, and its indicators with the unit's figures.
+
+    ``with_values`` False (a reader who may not see the unit's figures, such as a
+    representative) reads no value: each indicator has its target only.
+    """
+    links = strategy_indicator_links(strategy_id=strategy.pk)
+    indicators = list(
+        Indicator.objects.filter(pk__in={i for _g, i in links}).order_by("order", "slug")
+    )
+    values = (
+        unit_latest_values(unit=unit, indicator_ids=[i.pk for i in indicators])
+        if with_values
+        else {}
+    )
+    resolver = TargetResolver(unit_ids=[unit.pk])
+    today = timezone.localdate()
+    rows = []
+    for indicator in indicators:
+        value = values.get(indicator.pk)
+        on = value.period_end if value is not None else today
+        target = resolver.resolve(indicator_id=indicator.pk, unit_id=unit.pk, on=on)
+        rows.append(
+            PlanIndicator(
+                indicator=indicator,
+                value=value,
+                target=target,
+                status=evaluate_stored(value, target),
+            )
+        )
+    return links, rows
+
+
+def plan_page(*, unit: OrgUnit, year: int, with_values: bool = False) -> PlanPage:
     """The unit's plan for ``year`` under the active strategy, actions grouped by goal.
 
-    A fixed number of queries whatever the number of goals and actions.
+    Each goal comes with the indicators that follow it; ``with_values`` reads the
+    unit's latest stored figures for them (only for readers who may see them,
+    ``access.can_view_unit_indicators``). A fixed number of queries whatever the
+    number of goals, indicators and actions.
     """
     strategy = strategy_get_active()
     if strategy is None:
@@ -119,9 +238,13 @@ def plan_page(*, unit: OrgUnit, year: int) -> PlanPage:
         for action in (
             Action.objects.filter(plan=plan)
             .select_related("sub_measure")
+            .prefetch_related(
+                Prefetch("indicators", queryset=Indicator.objects.order_by("order", "slug"))
+            )
             .order_by("goal_id", "deadline", "pk")
         ):
             by_goal.setdefault(action.goal_id, []).append(action)
+    links, indicators = _plan_indicators(unit=unit, strategy=strategy, with_values=with_values)
     sections = [
         GoalSection(
             goal=goal,
@@ -130,6 +253,7 @@ def plan_page(*, unit: OrgUnit, year: int) -> PlanPage:
             reflection_questions=[
                 i for i in goal.items.all() if i.kind == GoalItem.Kind.REFLECTION_QUESTION
             ],
+            indicators=[row for row in indicators if (goal.pk, row.indicator.pk) in links],
         )
         for goal in goals
     ]
@@ -223,12 +347,37 @@ def plan_history(*, plan: ActionPlan) -> list[HistoryEntry]:
         ),
     }
     fields = [_concrete(Action, name) for name in ACTION_FIELDS]
+    # The indicators each record named (the many-to-many history), in one query.
+    named: dict[int, set[int]] = defaultdict(set)
+    m2m_history = ACTION_HISTORY.m2m_models[Action._meta.get_field("indicators")]
+    for history_id, indicator_id in m2m_history.objects.filter(
+        history_id__in=[r.history_id for r in records]
+    ).values_list("history_id", "indicator_id"):
+        named[history_id].add(indicator_id)
+    indicator_names = dict(Indicator.objects.values_list("pk", "name"))
+    indicators_label = str(Action._meta.get_field("indicators").verbose_name)
+
+    def names_of(ids: set[int]) -> str:
+        return ", ".join(sorted(indicator_names.get(i, str(i)) for i in ids)) or "–"
+
     entries = []
     previous = None
     for record in records:
         if previous is not None and previous.id != record.id:
             previous = None
         changes = []
+        now_named = named.get(record.history_id, set())
+        before_named: set[int] = (
+            named.get(previous.history_id, set()) if previous is not None else set()
+        )
+        if record.history_type != "-" and now_named != before_named:
+            changes.append(
+                FieldChange(
+                    field=indicators_label,
+                    old=names_of(before_named) if previous is not None else "",
+                    new=names_of(now_named),
+                )
+            )
         for model_field in fields:
             new = getattr(record, model_field.attname)
             old: Any = getattr(previous, model_field.attname) if previous is not None else None
@@ -780,3 +929,166 @@ def reviewed_units(*, user: access.User) -> list[OrgUnit]:
 def is_below(*, unit: OrgUnit, ancestor: OrgUnit) -> bool:
     """Whether ``unit`` is strictly below ``ancestor`` (one query)."""
     return OrgUnitClosure.objects.filter(ancestor=ancestor, descendant=unit, depth__gt=0).exists()
+
+
+# --- Actions and the indicators they should move ---------------------------------------------
+
+# The months before an action's start that its «before» figure covers.
+BEFORE_MONTHS = 12
+
+
+class WindowGap(enum.StrEnum):
+    """Why a window of months has no figure (empty: it has one)."""
+
+    NONE = ""
+    HIDDEN = "hidden"  # a month is hidden (suppressed)
+    MISSING = "missing"  # a month has no stored value
+    NOT_STARTED = "not_started"  # no month since the start has a value yet
+    NO_MONTHS = "no_months"  # the unit has no monthly values of the indicator
+
+
+@dataclass(frozen=True)
+class Window:
+    """The mean of an indicator's monthly values over the months ``first`` to ``last``.
+
+    ``mean`` is None, with the reason in ``gap``, unless every month of the window has
+    a stored, shown value.
+    """
+
+    first: P.Period | None
+    last: P.Period | None
+    mean: float | None
+    gap: str = WindowGap.NONE
+
+    @property
+    def months(self) -> int:
+        if self.first is None or self.last is None:
+            return 0
+        return len(list(P.months_between(self.first.start, self.last.start)))
+
+
+@dataclass(frozen=True)
+class ActionEffect:
+    """An action that names an indicator: when it started and ends, before and after.
+
+    ``start`` is the day after the action's baseline period (None without one);
+    ``end`` its deadline. ``before``: the ``BEFORE_MONTHS`` months before the start;
+    ``after``: the months from the start to the unit's latest month of the indicator.
+    """
+
+    action: Action
+    indicator: Indicator
+    start: dt.date | None
+    end: dt.date | None
+    before: Window | None
+    after: Window | None
+
+    @property
+    def change(self) -> float | None:
+        """After minus before, when both have a figure."""
+        if self.before is None or self.after is None:
+            return None
+        if self.before.mean is None or self.after.mean is None:
+            return None
+        return self.after.mean - self.before.mean
+
+
+def action_start(action: Action) -> dt.date | None:
+    """The day an action starts: the day after its baseline period (None without one)."""
+    if not action.baseline_period:
+        return None
+    try:
+        return P.parse(action.baseline_period).end + dt.timedelta(days=1)
+    except ValueError:  # not written by the services
+        return None
+
+
+def _month_before(period: P.Period, count: int) -> P.Period:
+    index = period.start.year * 12 + period.start.month - 1 - count
+    return P.month(index // 12, index % 12 + 1)
+
+
+def monthly_window(values: dict[str, IndicatorValue], *, first: P.Period, last: P.Period) -> Window:
+    """The mean of the stored monthly ``values`` (by month label) from ``first`` to ``last``.
+
+    Only shown values count, and only a window whose every month has one gets a
+    figure. A hidden month (fewer than 5 persons, or withheld by the complementary
+    rule) is not skipped: the mean of the rest would be presented as the window's
+    figure although it is not, and a reader who also knew the whole window's figure
+    (the year's value, another page's mean) could subtract the shown months from it
+    and find the hidden one. So one hidden or missing month gives no figure at all.
+    """
+    months = list(P.months_between(first.start, last.start))
+    found = [values.get(month.label) for month in months]
+    if any(v is not None and v.suppressed for v in found):
+        return Window(first, last, None, WindowGap.HIDDEN)
+    shown = [v.value for v in found if v is not None and v.value is not None]
+    if len(shown) < len(months):
+        return Window(first, last, None, WindowGap.MISSING)
+    return Window(first, last, sum(shown) / len(shown))
+
+
+def unit_action_effects(*, unit: OrgUnit) -> dict[int, list[ActionEffect]]:
+    """Per indicator id: the unit's actions (all years) that name it, by start.
+
+    Before and after are computed from the unit's stored monthly values only (see
+    ``monthly_window``). Three queries whatever the number of actions and months:
+    actions, their indicators, the monthly values.
+    """
+    actions = list(
+        Action.objects.filter(plan__unit=unit, indicators__isnull=False)
+        .distinct()
+        .select_related("plan")
+        .prefetch_related(
+            Prefetch("indicators", queryset=Indicator.objects.order_by("order", "slug"))
+        )
+        .order_by("plan__year", "pk")
+    )
+    if not actions:
+        return {}
+    indicator_ids = {i.pk for a in actions for i in a.indicators.all()}
+    starts = [s for a in actions if (s := action_start(a)) is not None]
+    by_indicator: dict[int, dict[str, IndicatorValue]] = defaultdict(dict)
+    if starts:
+        first_month = _month_before(P.starting(P.MONTH, min(starts)), BEFORE_MONTHS)
+        for value in IndicatorValue.objects.filter(
+            unit=unit,
+            indicator_id__in=indicator_ids,
+            granularity=P.MONTH,
+            period_start__gte=first_month.start,
+        ):
+            by_indicator[value.indicator_id][value.period] = value
+    effects: dict[int, list[ActionEffect]] = defaultdict(list)
+    for action in actions:
+        start = action_start(action)
+        for indicator in action.indicators.all():
+            before = after = None
+            if start is not None:
+                before, after = _before_after(by_indicator.get(indicator.pk, {}), start)
+            effects[indicator.pk].append(
+                ActionEffect(
+                    action=action,
+                    indicator=indicator,
+                    start=start,
+                    end=action.deadline,
+                    before=before,
+                    after=after,
+                )
+            )
+    for rows in effects.values():
+        rows.sort(key=lambda e: (e.start or dt.date.max, e.action.pk))
+    return dict(effects)
+
+
+def _before_after(values: dict[str, IndicatorValue], start: dt.date) -> tuple[Window, Window]:
+    start_month = P.starting(P.MONTH, start)
+    before_first = _month_before(start_month, BEFORE_MONTHS)
+    before_last = _month_before(start_month, 1)
+    if not values:
+        gap = WindowGap.NO_MONTHS
+        return Window(before_first, before_last, None, gap), Window(start_month, None, None, gap)
+    before = monthly_window(values, first=before_first, last=before_last)
+    latest = P.parse(max(values, key=lambda label: values[label].period_start))
+    if latest.start < start_month.start:
+        return before, Window(start_month, None, None, WindowGap.NOT_STARTED)
+    return before, monthly_window(values, first=start_month, last=latest)

@@ -44,6 +44,7 @@ from strategi.db import advisory_xact_lock, history_user_set
 from . import selectors
 from .models import (
     ACTION_FIELDS,
+    ACTION_HISTORY,
     Action,
     ActionPlan,
     AreaSummary,
@@ -346,7 +347,9 @@ def _date_problem(day: dt.date | None, *, last: dt.date) -> str | None:
     }
 
 
-def _validate_action(*, plan: ActionPlan, action: Action) -> None:
+def _validate_action(
+    *, plan: ActionPlan, action: Action, indicators: Sequence[Indicator] = ()
+) -> None:
     """The goal belongs to the plan's strategy, the sub-measure to the goal, etc."""
     errors: dict[str, str] = {}
     if action.goal.strategy_id != plan.strategy_id:
@@ -374,8 +377,47 @@ def _validate_action(*, plan: ActionPlan, action: Action) -> None:
         problem = _date_problem(getattr(action, name), last=last)
         if problem and name not in errors:
             errors[name] = problem
+    errors.update(_indicator_problems(plan=plan, action=action, indicators=indicators))
     if errors:
         raise ValidationError(errors)
+
+
+def _indicator_problems(
+    *, plan: ActionPlan, action: Action, indicators: Sequence[Indicator]
+) -> dict[str, str]:
+    """The indicators follow the plan's strategy; the baseline is a period, with them.
+
+    Normalises ``action.baseline_period`` (stripped) on the way.
+    """
+    errors: dict[str, str] = {}
+    allowed = {i.pk for i in selectors.strategy_indicators(strategy_id=plan.strategy_id)}
+    foreign = [i.name for i in indicators if i.pk not in allowed]
+    if foreign:
+        errors["indicators"] = _(
+            "Choose indicators that follow a goal of the plan's strategy (not: %(names)s)."
+        ) % {"names": ", ".join(foreign)}
+    action.baseline_period = (action.baseline_period or "").strip()
+    if not action.baseline_period:
+        return errors
+    try:
+        period = P.parse(action.baseline_period)
+    except ValueError:
+        errors["baseline_period"] = _(
+            "Write the baseline period as a month (2025-12), a tertial (2025-T3) or a year (2025)."
+        )
+        return errors
+    last_year = plan.year + PLAN_YEARS_AHEAD
+    if not ACTION_DATE_FIRST_YEAR <= period.start.year <= last_year:
+        errors["baseline_period"] = _("Give a baseline period from %(first)s to %(last)s.") % {
+            "first": ACTION_DATE_FIRST_YEAR,
+            "last": last_year,
+        }
+    elif not indicators:
+        errors["baseline_period"] = _(
+            "Give a baseline period only when the action names an indicator it should move."
+        )
+    action.baseline_period = period.label
+    return errors
 
 
 def _set_fields(action: Action, fields: dict[str, Any]) -> None:
@@ -419,29 +461,67 @@ def plan_get_or_create(*, unit: OrgUnit, year: int, by: User) -> ActionPlan:
     return plan_ensure(unit=unit, year=year, by=by)[0]
 
 
+def _save_with_indicators(
+    action: Action, *, indicators: Sequence[Indicator] | None, created: bool
+) -> None:
+    """Save the action and its indicators with one history record (which names them)."""
+    action.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        action.save()
+        if indicators is not None:
+            action.indicators.set(indicators)
+    finally:
+        del action.skip_history_when_saving  # type: ignore[attr-defined]
+    ACTION_HISTORY.create_historical_record(action, "+" if created else "~")
+
+
 @transaction.atomic
-def action_create(*, plan: ActionPlan, by: User, goal: Goal, title: str, **fields: Any) -> Action:
-    """Add an action (tiltak) under one of the strategy's goals."""
+def action_create(
+    *,
+    plan: ActionPlan,
+    by: User,
+    goal: Goal,
+    title: str,
+    indicators: Sequence[Indicator] = (),
+    **fields: Any,
+) -> Action:
+    """Add an action (tiltak) under one of the strategy's goals.
+
+    ``indicators``: what it should move (indicators that follow a goal of the plan's
+    strategy); ``baseline_period`` (among ``fields``): the period measured before it.
+    """
     access.ensure_can_edit_plans(by, plan.unit)
     action = Action(plan=plan, goal=goal, title=title)
     _set_fields(action, fields)
-    _validate_action(plan=plan, action=action)
+    indicators = list(indicators)
+    _validate_action(plan=plan, action=action, indicators=indicators)
     history_user_set(action, by)
-    action.save()
+    _save_with_indicators(action, indicators=indicators, created=True)
     _plan_touched(plan)
     return action
 
 
 @transaction.atomic
-def action_update(*, action: Action, by: User, version: int, **fields: Any) -> Action:
-    """Save changes made to ``version`` of the action; ``ConflictError`` if it is stale."""
+def action_update(
+    *,
+    action: Action,
+    by: User,
+    version: int,
+    indicators: Sequence[Indicator] | None = None,
+    **fields: Any,
+) -> Action:
+    """Save changes made to ``version`` of the action; ``ConflictError`` if it is stale.
+
+    ``indicators`` None keeps the action's indicators.
+    """
     access.ensure_can_edit_plans(by, action.plan.unit)
     current = _locked(Action, action.pk, version, related=("plan", "goal"))
     _set_fields(current, fields)
-    _validate_action(plan=current.plan, action=current)
+    chosen = list(current.indicators.all()) if indicators is None else list(indicators)
+    _validate_action(plan=current.plan, action=current, indicators=chosen)
     current.version += 1
     history_user_set(current, by)
-    current.save()
+    _save_with_indicators(current, indicators=indicators, created=False)
     _plan_touched(current.plan)
     return current
 
@@ -471,7 +551,8 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: User) -> list[Action]:
 
     Only actions of last year's plan under the same strategy are copied (other
     strategies have other goals). A copy starts as «planlagt», keeps goal, sub-measure,
-    description and responsible, has its deadline moved one year on (so it stays the
+    indicators, baseline period, description and responsible, has its deadline moved
+    one year on (so it stays the
     same point in the plan year), and does not claim that the representatives took
     part: that must be recorded again for the new plan. Idempotent: an action already
     copied into this plan is not copied again.
@@ -486,6 +567,7 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: User) -> list[Action]:
         )
         .exclude(status=Action.Status.DONE)
         .exclude(pk__in=already)
+        .prefetch_related("indicators")
         .order_by("goal__order", "pk")
     )
     copies = []
@@ -499,10 +581,11 @@ def plan_copy_unfinished(*, plan: ActionPlan, by: User) -> list[Action]:
             responsible=original.responsible,
             deadline=_next_year(original.deadline),
             status=Action.Status.PLANNED,
+            baseline_period=original.baseline_period,
             copied_from=original,
         )
         history_user_set(copy, by)
-        copy.save()
+        _save_with_indicators(copy, indicators=list(original.indicators.all()), created=True)
         copies.append(copy)
     if copies:
         _plan_touched(plan)

@@ -353,7 +353,7 @@ class PlanViewSet(
         return (
             ActionPlan.objects.filter(unit__in=scope.plan_units(self.request))
             .select_related("unit", "strategy")
-            .prefetch_related("actions")
+            .prefetch_related("actions__indicators")
             .order_by("-year", "unit__code", "pk")
         )
 
@@ -390,6 +390,7 @@ class ActionViewSet(viewsets.ModelViewSet, ApiViewSet):
         return (
             Action.objects.filter(plan__unit__in=scope.plan_units(self.request))
             .select_related("plan__unit")
+            .prefetch_related("indicators")
             .order_by("plan_id", "goal__order", "pk")
         )
 

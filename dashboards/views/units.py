@@ -1,5 +1,6 @@
 """The unit page and «Alt henger sammen»: thin views over ``dashboards.selectors``."""
 
+import datetime as dt
 import re
 
 from django.core.exceptions import PermissionDenied
@@ -9,16 +10,18 @@ from django.template.loader import render_to_string
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from measures import periods as P
-from measures.formatting import format_target, status_badge, value_text
+from measures.formatting import decimals, format_target, format_value, status_badge, value_text
 from measures.health_data import health_data_view
 from measures.models import HealthDataAccess, IndicatorValue
 from org import access
 from org.access import indicators_required
 from org.models import OrgUnit
 from org.selectors import unit_get
+from plans.selectors import ActionEffect, Window, WindowGap, unit_action_effects
 
 from .. import cache as page_cache
 from ..projection import PROJECTION_HORIZON_MONTHS, Outcome, Projection, Strength
@@ -58,8 +61,11 @@ def projection_text(projection: Projection | None) -> str:
     return _("Too few monthly values to draw a trend.")
 
 
-def _trend_chart(row: UnitIndicator) -> dict[str, object]:
-    """The data island of one trend chart (read by static/js/unit_charts.js)."""
+def _trend_chart(row: UnitIndicator, marks: list[dict[str, object]]) -> dict[str, object]:
+    """The data island of one trend chart (read by static/js/unit_charts.js).
+
+    ``marks``: the actions' starts and deadlines, by the index of their period.
+    """
     return {
         "kind": "trend",
         "labels": [period_label(item.value) for item in row.series],
@@ -68,7 +74,110 @@ def _trend_chart(row: UnitIndicator) -> dict[str, object]:
         "valueLabel": row.indicator.name,
         "targetLabel": _("Target"),
         "unit": row.indicator.unit_of_measure,
+        "marks": marks,
     }
+
+
+# --- Actions on the charts, before and after ------------------------------------------------
+
+
+def _series_index(row: UnitIndicator, day: dt.date) -> int | None:
+    """The index of the series' period that contains ``day``; None outside the chart."""
+    for index, item in enumerate(row.series):
+        if item.value.period_start <= day <= item.value.period_end:
+            return index
+    return None
+
+
+def _action_marks(row: UnitIndicator, effects: list[ActionEffect]) -> list[dict[str, object]]:
+    """Each action's start and deadline that fall in the chart, as chart marks."""
+    marks: list[dict[str, object]] = []
+    for effect in effects:
+        title = effect.action.title
+        for kind, day, text in (
+            ("start", effect.start, _("Start: %(title)s")),
+            ("end", effect.end, _("Deadline: %(title)s")),
+        ):
+            index = _series_index(row, day) if day is not None else None
+            if index is not None:
+                marks.append({"index": index, "kind": kind, "label": text % {"title": title}})
+    return marks
+
+
+def _window_months(window: Window) -> str:
+    if window.first is None:
+        return ""
+    first = date_format(window.first.start, "YEAR_MONTH_FORMAT")
+    if window.last is None or window.last == window.first:
+        return first
+    return f"{first}–{date_format(window.last.start, 'YEAR_MONTH_FORMAT')}"
+
+
+_GAP_TEXT = {
+    WindowGap.HIDDEN: gettext_lazy("Not enough data: a month is hidden (small group)."),
+    WindowGap.MISSING: gettext_lazy("Not enough data: a month has no value."),
+    WindowGap.NOT_STARTED: gettext_lazy("No month since the start has a value yet."),
+    WindowGap.NO_MONTHS: gettext_lazy("Not enough data: the indicator has no monthly values."),
+}
+
+
+def window_text(window: Window | None, unit_of_measure: str) -> str:
+    """«7,8 % (januar 2025–desember 2025)», or why there is no figure."""
+    if window is None:
+        return _("No baseline period given.")
+    if window.mean is None:
+        return str(_GAP_TEXT[WindowGap(window.gap)])
+    return f"{format_value(window.mean, unit_of_measure)} ({_window_months(window)})"
+
+
+def change_text(effect: ActionEffect) -> str:
+    """«+0,4 prosentpoeng (worse)»: after minus before, and what that means; else empty."""
+    change = effect.change
+    if change is None:
+        return ""
+    indicator = effect.indicator
+    places = decimals(indicator.unit_of_measure)
+    shown = round(change, places)
+    unit = _("percentage points") if indicator.unit_of_measure == "%" else indicator.unit_of_measure
+    number = number_format(abs(shown), decimal_pos=places, force_grouping=True)
+    sign = "+" if shown > 0 else ("−" if shown < 0 else "±")
+    figure = f"{sign}{number}\N{NO-BREAK SPACE}{unit}".rstrip()
+    if shown == 0:
+        meaning = _("unchanged")
+    elif indicator.direction == indicator.Direction.NEUTRAL:
+        meaning = _("higher") if shown > 0 else _("lower")
+    elif (shown > 0) == (indicator.direction == indicator.Direction.HIGHER):
+        meaning = _("better")
+    else:
+        meaning = _("worse")
+    return f"{figure} ({meaning})"
+
+
+def _effect_rows(effects: list[ActionEffect]) -> list[dict[str, object]]:
+    rows = []
+    for effect in effects:
+        unit = effect.indicator.unit_of_measure
+        rows.append(
+            {
+                "title": effect.action.title,
+                "status": effect.action.get_status_display(),
+                "plan_year": effect.action.plan.year,
+                "start": date_format(effect.start, "SHORT_DATE_FORMAT") if effect.start else "–",
+                "end": date_format(effect.end, "SHORT_DATE_FORMAT") if effect.end else "–",
+                "before": window_text(effect.before, unit),
+                "after": window_text(effect.after, unit) if effect.start else "",
+                "change": change_text(effect),
+            }
+        )
+    return rows
+
+
+def _period_notes(row: UnitIndicator, marks: list[dict[str, object]]) -> list[str]:
+    """Per period of the series: the actions that started or are due in it."""
+    notes: list[list[str]] = [[] for _item in row.series]
+    for mark in marks:
+        notes[int(mark["index"])].append(str(mark["label"]))  # type: ignore[call-overload]
+    return ["; ".join(items) for items in notes]
 
 
 _SLUG = re.compile(r"^[-a-z0-9_]{1,100}$")
@@ -81,26 +190,34 @@ def _unit_content(request: HttpRequest, unit: OrgUnit, ranked_by: str) -> dict[s
     below it); the breadcrumb, which does, is rendered per request from the ancestors.
     """
     overview = unit_overview(unit=unit)
-    rows = [
-        {
-            "row": row,
-            "anchor": f"indikator-{row.indicator.slug}",
-            "chart_id": f"chart-data-{row.indicator.slug}",
-            "chart": _trend_chart(row) if row.series else None,
-            "periods": [
-                (
-                    period_label(item.value),
-                    value_text(item.value, row.indicator),
-                    format_target(item.target, row.indicator.unit_of_measure),
-                    status_badge(item.status, item.target),
-                )
-                for item in row.series
-            ],
-            "latest_period": period_label(row.latest.value) if row.latest else "",
-            "projection": projection_text(row.projection),
-        }
-        for row in overview.indicators
-    ]
+    effects = unit_action_effects(unit=unit)
+    rows = []
+    for row in overview.indicators:
+        row_effects = effects.get(row.indicator.pk, [])
+        marks = _action_marks(row, row_effects)
+        notes = _period_notes(row, marks)
+        rows.append(
+            {
+                "row": row,
+                "anchor": f"indikator-{row.indicator.slug}",
+                "chart_id": f"chart-data-{row.indicator.slug}",
+                "chart": _trend_chart(row, marks) if row.series else None,
+                "has_marks": bool(marks),
+                "periods": [
+                    (
+                        period_label(item.value),
+                        value_text(item.value, row.indicator),
+                        format_target(item.target, row.indicator.unit_of_measure),
+                        status_badge(item.status, item.target),
+                        note,
+                    )
+                    for item, note in zip(row.series, notes, strict=True)
+                ],
+                "latest_period": period_label(row.latest.value) if row.latest else "",
+                "projection": projection_text(row.projection),
+                "actions": _effect_rows(row_effects),
+            }
+        )
     rankable = [row for row in overview.indicators if row.latest] if overview.children else []
     chosen = next((r for r in rankable if r.indicator.slug == ranked_by), None)
     chosen = chosen or next((r for r in rankable if r.latest.target), None)
@@ -139,7 +256,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     ranked_by = request.GET.get("rangering", "")
     ranked_by = ranked_by if _SLUG.match(ranked_by) else ""
     version = page_cache.request_data_version(request)
-    key = page_cache.page_key("unit", version.indicators, unit.pk, ranked_by)
+    # The actions on the charts come from the plans.
+    key = page_cache.page_key("unit", version.indicators, version.plans, unit.pk, ranked_by)
     content = page_cache.cached(key, lambda: _unit_content(request, unit, ranked_by))
     ancestors = content["ancestors"]
     linked = access.unit_ids_with_indicators(request.user, (a.pk for a in ancestors))

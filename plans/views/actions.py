@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from goals.models import Strategy
 from goals.selectors import strategy_get_active
+from measures import health_data
+from measures.models import HealthDataAccess
 from org import access
 from org.access import hr_required, plans_required
 from org.models import OrgUnit
@@ -84,17 +86,26 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def plan_detail(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
-    """The plan: per goal its actions, and the «Ledere skal» list as prompts."""
+    """The plan: per goal its actions and indicators, and the «Ledere skal» list as prompts.
+
+    The indicators' figures are shown only to readers who may see the unit's figures
+    (HR and its leaders, not its representatives); a view of them is logged.
+    """
     unit = _unit(request, unit_code, year)
-    return render(
+    show_figures = access.can_view_unit_indicators(request.user, unit)
+    response = render(
         request,
         "plans/plan_detail.html",
         {
-            "page": plan_page(unit=unit, year=year),
+            "page": plan_page(unit=unit, year=year, with_values=show_figures),
             "can_edit": access.can_edit_plans(request.user, unit),
             "is_hr": access.is_hr(request.user),
+            "show_figures": show_figures,
         },
     )
+    if show_figures:
+        health_data.record(request, HealthDataAccess.Route.PAGE, unit.code)
+    return health_data.no_store(response)
 
 
 def submitted_again(form: forms.Form, data: object, make: Callable[[object], forms.Form]) -> Any:

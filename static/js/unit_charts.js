@@ -28,6 +28,46 @@
     return !unit || COUNT_UNITS.includes(unit) ? text : text + "\u00a0" + unit;
   }
 
+  const MARK_COLOURS = { start: "#146c43", end: "#495057" };
+
+  // The unit's actions on a trend chart: a vertical line where each starts (solid) and
+  // where it is due (dashed), with a short label; the figures table lists them in full.
+  const actionMarks = {
+    id: "actionMarks",
+    afterDatasetsDraw(chart, _args, options) {
+      const marks = options.marks || [];
+      if (!marks.length) {
+        return;
+      }
+      const { ctx, chartArea, scales } = chart;
+      ctx.save();
+      ctx.font = "12px " + Chart.defaults.font.family;
+      ctx.textBaseline = "top";
+      marks.forEach((mark, n) => {
+        const x = scales.x.getPixelForValue(mark.index);
+        const colour = MARK_COLOURS[mark.kind] || MARK_COLOURS.end;
+        ctx.strokeStyle = colour;
+        ctx.fillStyle = colour;
+        ctx.lineWidth = 2;
+        ctx.setLineDash(mark.kind === "start" ? [] : [4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(x, chartArea.top);
+        ctx.lineTo(x, chartArea.bottom);
+        ctx.stroke();
+        const label = mark.label.length > 32 ? mark.label.slice(0, 31) + "…" : mark.label;
+        const width = ctx.measureText(label).width;
+        // Labels stack downwards so that marks close together stay readable.
+        const y = chartArea.top + 4 + (n % 4) * 15;
+        const left = x + 4 + width > chartArea.right ? x - 4 - width : x + 4;
+        ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+        ctx.fillRect(left - 2, y - 1, width + 4, 14);
+        ctx.fillStyle = colour;
+        ctx.fillText(label, left, y);
+      });
+      ctx.restore();
+    },
+  };
+
   function trend(canvas, data) {
     const datasets = [
       {
@@ -53,6 +93,7 @@
     return new Chart(canvas, {
       type: "line",
       data: { labels: data.labels, datasets: datasets },
+      plugins: [actionMarks],
       options: {
         locale: locale,
         maintainAspectRatio: false,
@@ -64,6 +105,7 @@
           },
         },
         plugins: {
+          actionMarks: { marks: data.marks || [] },
           tooltip: {
             callbacks: {
               label: (ctx) => ctx.dataset.label + ": " + withUnit(ctx.parsed.y, data.unit),

@@ -75,3 +75,24 @@ def test_the_round_is_written_once(demo):
     assert TertialReport.objects.count() == reports
     assert TertialRound.objects.count() == 1
     assert selectors.round_open_latest() == round_
+
+
+def test_the_demo_leaders_actions_name_indicators_and_show_on_the_unit_page(demo, client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from plans.models import Action
+
+    leader = get_user_model().objects.get(username="leder")
+    named = Action.objects.filter(plan__unit__assignments__user=leader, indicators__isnull=False)
+    heltid = named.distinct().get(title="Kartlegge ønsker om større stillinger")
+    assert sorted(i.slug for i in heltid.indicators.all()) == [
+        "full_time_share",
+        "full_time_share_shift",
+    ]
+    assert heltid.baseline_period == f"{timezone.localdate().year - 1}-12"
+    client.force_login(leader)
+    page = client.get(
+        reverse("dashboards:unit-detail", kwargs={"code": heltid.plan.unit.code})
+    ).content.decode()
+    assert "Start: Kartlegge ønsker om større stillinger" in page
