@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from goals.models import Goal
 from goals.selectors import strategy_get_active
 from measures import periods as P
+from measures.models import Indicator
 from org import access
 from org.models import OrgUnit
 from strategi.celery import enqueue_on_commit
