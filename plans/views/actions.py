@@ -26,7 +26,15 @@ from org.access import hr_required, plans_required
 from org.models import OrgUnit
 
 from .. import services as plans
-from ..forms import ActionForm, VersionForm, action_initial, with_new_submission_key
+from ..forms import (
+    ActionForm,
+    ParticipationForm,
+    PlanListFilterForm,
+    RemarkForm,
+    VersionForm,
+    action_initial,
+    with_new_submission_key,
+)
 from ..models import Action, ActionPlan
 from ..selectors import plan_action_get, plan_find, plan_history, plan_list_rows, plan_page
 
@@ -66,12 +74,26 @@ def _plan_url(unit: OrgUnit, year: int, anchor: str = "") -> str:
 @plans_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    """The units whose plans the user may read, with this year's plan status."""
-    year = timezone.localdate().year
+    """The units whose plans the user may read, with the year's plan and its participation.
+
+    ``?year=`` chooses the year (this year by default), ``?tillitsvalgte=ja|nei`` keeps the
+    units whose plan the representatives did, or did not, take part in.
+    """
+    this_year = timezone.localdate().year
+    form = PlanListFilterForm(request.GET or None, this_year=this_year)
+    year, representatives = this_year, ""
+    if form.is_valid():
+        year = int(form.cleaned_data["year"] or this_year)
+        representatives = form.cleaned_data["tillitsvalgte"]
     return render(
         request,
         "plans/plan_list.html",
-        {"year": year, "rows": plan_list_rows(user=request.user, year=year)},
+        {
+            "year": year,
+            "form": form,
+            "filtered": bool(representatives),
+            "rows": plan_list_rows(user=request.user, year=year, representatives=representatives),
+        },
     )
 
 
@@ -80,15 +102,44 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, unit_code: str, year: int) -> HttpResponse:
     """The plan: per goal its actions, and the «Ledere skal» list as prompts."""
     unit = _unit(request, unit_code, year)
+    return render_plan(request, unit=unit, year=year)
+
+
+def render_plan(
+    request: HttpRequest,
+    *,
+    unit: OrgUnit,
+    year: int,
+    remark_form: RemarkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The plan page; ``remark_form`` a representative's remark sent back with its errors."""
+    page = plan_page(unit=unit, year=year)
+    speaks = access.can_speak_as_representative(request.user, unit)
+    mark_own_confirmations(
+        [action for section in page.sections for action in section.actions], request.user
+    )
     return render(
         request,
         "plans/plan_detail.html",
         {
-            "page": plan_page(unit=unit, year=year),
+            "page": page,
             "can_edit": access.can_edit_plans(request.user, unit),
             "is_hr": access.is_hr(request.user),
+            "is_representative": speaks,
+            "remark_form": (remark_form or RemarkForm()) if speaks else None,
+            "participation_form": ParticipationForm() if speaks else None,
         },
+        status=status,
     )
+
+
+def mark_own_confirmations(actions: list[Action], user: object) -> None:
+    """Set ``confirmed_by_me`` on each action (from its prefetched confirmations)."""
+    for action in actions:
+        action.confirmed_by_me = any(  # type: ignore[attr-defined]
+            c.user_id == getattr(user, "pk", None) for c in action.confirmations.all()
+        )
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

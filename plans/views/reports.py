@@ -25,11 +25,14 @@ from .. import selectors
 from .. import services as reports
 from ..forms import (
     ConfirmSubmitForm,
+    ParticipationForm,
+    RemarkForm,
     TertialReportForm,
     new_submission_key,
     with_new_submission_key,
 )
 from ..models import TertialReport
+from .actions import mark_own_confirmations
 
 # The missing-reports page offers this many ended tertials to choose from.
 MISSING_CHOICES = 6
@@ -107,7 +110,7 @@ def _explain_text(item: selectors.ReportIndicator) -> str:
     return _("Must be explained: the target is not met")
 
 
-def _render_form(
+def render_report_page(
     request: HttpRequest,
     *,
     unit: OrgUnit,
@@ -117,6 +120,7 @@ def _render_form(
     form: TertialReportForm | None = None,
     problem: str = "",
     status: int = 200,
+    remark_form: RemarkForm | None = None,
 ) -> HttpResponse:
     # Representatives read the leader's comments, never the figures (personvern).
     show_figures = access.can_view_unit_indicators(request.user, unit)
@@ -124,6 +128,8 @@ def _render_form(
         unit=unit, year=year, tertial=tertial, report=report, with_values=show_figures
     )
     has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    mark_own_confirmations(actions, request.user)
+    speaks = access.can_speak_as_representative(request.user, unit)
     state = _state_context(unit, year, tertial, report)
     can_edit = access.can_edit_plans(request.user, unit)
     editable = can_edit and (report is None or report.editable) and not state["round_closed"]
@@ -182,6 +188,13 @@ def _render_form(
             "problem": problem,
             "is_hr_user": access.is_hr(request.user),
             "show_figures": show_figures,
+            "is_representative": speaks,
+            "period_back": f"T{tertial}",
+            "remarks": selectors.representative_remarks(unit=unit, year=year, tertial=tertial),
+            "remark_form": (remark_form or RemarkForm())
+            if speaks and not state["round_closed"]
+            else None,
+            "participation_form": ParticipationForm() if speaks else None,
             **state,
         },
         status=status,
@@ -216,7 +229,7 @@ def _render_refused(
     form = TertialReportForm(data, indicators=indicators, actions=actions)
     form.is_valid()
     form.add_unexplained(error)
-    return _render_form(
+    return render_report_page(
         request,
         unit=unit,
         year=year,
@@ -239,7 +252,7 @@ def report_edit(request: HttpRequest, unit_code: str, year: int, tertial: int) -
     unit = _unit_and_tertial(request, unit_code, year, tertial)
     report = selectors.report_find(unit=unit, year=year, tertial=tertial)
     if request.method == "GET":
-        return _render_form(request, unit=unit, year=year, tertial=tertial, report=report)
+        return render_report_page(request, unit=unit, year=year, tertial=tertial, report=report)
     return _save(request, unit=unit, year=year, tertial=tertial, submit=False)
 
 
@@ -305,7 +318,7 @@ def report_confirm(request: HttpRequest, unit_code: str, year: int, tertial: int
         )
     except (reports.ConflictError, reports.SubmissionKeyReusedError):
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request, **context, report=report, status=409, problem=_conflict_message()
         )
     except (reports.RoundClosedError, reports.ReportSubmittedError):
@@ -372,7 +385,7 @@ def _save(
     form = TertialReportForm(request.POST, indicators=indicators, actions=actions)
     context = {"unit": unit, "year": year, "tertial": tertial}
     if not form.is_valid():
-        return _render_form(request, **context, report=report, form=form, status=400)
+        return render_report_page(request, **context, report=report, form=form, status=400)
 
     def perform() -> tuple[TertialReport, int, str]:
         # A report not yet started is created here with version 1, the version a form
@@ -403,12 +416,12 @@ def _save(
         )
     except reports.ConflictError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request, **context, report=report, form=form, status=409, problem=_conflict_message()
         )
     except reports.RoundClosedError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request,
             **context,
             report=report,
@@ -420,7 +433,7 @@ def _save(
         )
     except reports.ReportSubmittedError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request,
             **context,
             report=report,
@@ -441,12 +454,12 @@ def _save(
                 "not been saved: check it, and save again to save it too."
             ),
         )
-        return _render_form(request, **context, report=report, form=form, status=409)
+        return render_report_page(request, **context, report=report, form=form, status=409)
     except ValidationError as error:
         for name, problems in error.message_dict.items():
             for message in problems:
                 form.add_error(name if name in form.fields else None, message)
-        return _render_form(request, **context, report=report, form=form, status=400)
+        return render_report_page(request, **context, report=report, form=form, status=400)
     if submit:
         stored = selectors.report_find(unit=unit, year=year, tertial=tertial)
         rows = selectors.report_indicators(unit=unit, year=year, tertial=tertial, report=stored)

@@ -275,7 +275,7 @@ def test_plan_page_queries_do_not_grow_with_actions(
     _add_actions(world, extra_actions)
     client.force_login(world.users["leader-own"])
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(18):
         response = client.get(url("plan-detail", world))
 
     assert response.status_code == 200

@@ -227,7 +227,7 @@ def test_the_confirmation_page_has_bounded_queries(
     plan_with_action(units["SH"], 2024)
     draft(units["SH"], users["leader"])
     client.force_login(users["leader"])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert client.get(CONFIRM).status_code == 200
 
 
@@ -297,7 +297,7 @@ def test_the_form_with_actions_and_errors_has_bounded_queries(
     with django_assert_max_num_queries(22):
         assert client.get(EDIT).status_code == 200
     client.post(EDIT, form_data(sick_leave))
-    with django_assert_max_num_queries(50):
+    with django_assert_max_num_queries(55):
         assert client.post(SUBMIT, form_data(sick_leave, version=2)).status_code == 400
 
 
