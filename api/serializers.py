@@ -16,9 +16,22 @@ from measures.models import Granularity, Indicator, Target
 from measures.selectors import EXPORT_FIELDS
 from measures.status import Status
 from org.models import OrgUnit
-from plans.models import Action, ActionPlan, TertialReport, TertialRound
+from plans.models import (
+    Action,
+    ActionPlan,
+    Capacity,
+    ParticipationConfirmation,
+    RepresentativeRemark,
+    TertialReport,
+    TertialRound,
+)
 from plans.selectors import round_progress
-from plans.services import ACTION_DESCRIPTION_MAX, REPORT_COMMENT_MAX, REPORT_SUMMARY_MAX
+from plans.services import (
+    ACTION_DESCRIPTION_MAX,
+    REMARK_MAX,
+    REPORT_COMMENT_MAX,
+    REPORT_SUMMARY_MAX,
+)
 
 # The largest id a database integer key holds: a larger one is a 400, not a 500.
 MAX_ID = 2**31 - 1
@@ -150,6 +163,43 @@ class IndicatorValueSerializer(serializers.Serializer):
 # --- Plans and reports ------------------------------------------------------------------
 
 
+class ConfirmationSerializer(serializers.ModelSerializer):
+    """An employee representative's own confirmation that they took part in an action."""
+
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = ParticipationConfirmation
+        fields = ["user", "capacity", "confirmed_at"]
+        read_only_fields = fields
+
+
+class ConfirmSerializer(serializers.Serializer):
+    capacity = serializers.ChoiceField(choices=Capacity.choices, default=Capacity.UNION)
+
+
+class RemarkSerializer(serializers.ModelSerializer):
+    """An employee representative's remark on a plan (``tertial`` null) or a tertial report."""
+
+    author = serializers.CharField(source="author.username", read_only=True)
+    capacity = serializers.ChoiceField(choices=Capacity.choices, default=Capacity.UNION)
+    text = serializers.CharField(max_length=REMARK_MAX)
+
+    class Meta:
+        model = RepresentativeRemark
+        fields = ["id", "author", "capacity", "text", "year", "tertial", "created_at"]
+        read_only_fields = ["id", "author", "year", "tertial", "created_at"]
+
+
+def _remarks(unit: OrgUnit, year: int, tertial: int | None) -> list[dict[str, Any]]:
+    """The unit's remarks of the period, from ``unit.representative_remarks`` (prefetched)."""
+    return [
+        RemarkSerializer(r).data
+        for r in unit.representative_remarks.all()
+        if r.year == year and r.tertial == tertial
+    ]
+
+
 class ActionSerializer(serializers.ModelSerializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=ActionPlan.objects.all())
     goal = serializers.PrimaryKeyRelatedField(queryset=Goal.objects.all())
@@ -171,6 +221,8 @@ class ActionSerializer(serializers.ModelSerializer):
         help_text="The last period measured before the action began: 2025-12, 2025-T3 or "
         "2025; empty: none. Needs at least one indicator.",
     )
+    # The representatives' own confirmations (they write them at /actions/<id>/confirm/).
+    confirmations = ConfirmationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Action
@@ -188,6 +240,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "status",
             "representatives_took_part",
             "representatives_took_part_on",
+            "confirmations",
             "copied_from",
             "version",
         ]
@@ -212,6 +265,7 @@ class PlanSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all())
     strategy = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
+    representative_remarks = serializers.SerializerMethodField()
 
     class Meta:
         model = ActionPlan
@@ -224,9 +278,14 @@ class PlanSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "actions",
+            "representative_remarks",
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
         # Which years may have a plan is the service's rule (plans.services), as on the web.
+
+    @extend_schema_field(RemarkSerializer(many=True))
+    def get_representative_remarks(self, plan: ActionPlan) -> list[dict[str, Any]]:
+        return _remarks(plan.unit, plan.year, None)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -255,6 +314,7 @@ class TertialReportSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all())
     comments = serializers.SerializerMethodField()
     prioritised_actions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    representative_remarks = serializers.SerializerMethodField()
 
     class Meta:
         model = TertialReport
@@ -270,6 +330,7 @@ class TertialReportSerializer(serializers.ModelSerializer):
             "submitted_at",
             "reviewed_at",
             "review_comment",
+            "representative_remarks",
             "version",
         ]
         read_only_fields = [
@@ -284,6 +345,10 @@ class TertialReportSerializer(serializers.ModelSerializer):
         # (plans.services.report_period_validate), as on the web.
         # get_or_create: an existing report is returned, not refused.
         validators: list[Any] = []
+
+    @extend_schema_field(RemarkSerializer(many=True))
+    def get_representative_remarks(self, report: TertialReport) -> list[dict[str, Any]]:
+        return _remarks(report.unit, report.year, report.tertial)
 
     @extend_schema_field(CommentSerializer(many=True))
     def get_comments(self, report: TertialReport) -> list[dict[str, Any]]:

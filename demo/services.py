@@ -42,15 +42,22 @@ from org.access import can_review
 from org.models import OrgUnit, RoleAssignment
 from org.services import role_assignment_create
 from plans import selectors as plan_selectors
-from plans.models import TertialReport
+from plans.models import (
+    Action,
+    ParticipationConfirmation,
+    RepresentativeRemark,
+    TertialReport,
+)
 from plans.services import (
     action_create,
+    participation_confirm,
     plan_get_or_create,
     report_approve,
     report_get_or_create,
     report_return,
     report_save,
     report_submit,
+    representative_remark_add,
     round_open,
 )
 from strategi.db import process_lock
@@ -155,6 +162,17 @@ def demo_targets_and_roles_ensure() -> None:
         hr = get_user_model().objects.get(username="hr")
         if unit:
             role_assignment_create(user=leader, unit=unit, role=RoleAssignment.Role.LEADER, by=hr)
+    # The demo «tillitsvalgt» represents the employees of the demo leader's unit.
+    representative = get_user_model().objects.filter(username="tillitsvalgt").first()
+    led = RoleAssignment.objects.filter(user=leader).first() if leader else None
+    if representative and led and not RoleAssignment.objects.filter(user=representative).exists():
+        hr = get_user_model().objects.get(username="hr")
+        role_assignment_create(
+            user=representative,
+            unit=led.unit,
+            role=RoleAssignment.Role.REPRESENTATIVE,
+            by=hr,
+        )
     area_leader = get_user_model().objects.filter(username="omradeleder").first()
     area = OrgUnit.objects.filter(code="HV").first()
     if area_leader and area and not RoleAssignment.objects.filter(user=area_leader).exists():
@@ -281,6 +299,54 @@ def demo_plan_ensure(*, today: dt.date | None = None) -> int:
     return len(DEMO_ACTIONS)
 
 
+# The demo representative's own voice: the actions they confirm (by title), and remarks.
+DEMO_CONFIRMED = ("Kartlegge ønsker om større stillinger",)
+DEMO_PLAN_REMARK = (
+    "Vi var med og kartla ønskene om større stillinger. Nærværssamtalene bør planlegges "
+    "sammen med verneombudet før sommeren."
+)
+DEMO_REPORT_REMARK = "Tillitsvalgte har gått gjennom tallene med lederen og støtter tiltakene."
+
+
+@transaction.atomic
+def demo_representative_voice_ensure(*, today: dt.date | None = None) -> int:
+    """The demo «tillitsvalgt» confirms an action and remarks on the plan and the
+    last ended tertial's report of their unit (once); returns what was written."""
+    _require_demo_mode()
+    representative = get_user_model().objects.filter(username="tillitsvalgt").first()
+    assignment = (
+        RoleAssignment.objects.filter(user=representative, role=RoleAssignment.Role.REPRESENTATIVE)
+        .select_related("unit")
+        .first()
+    )
+    if representative is None or assignment is None:
+        return 0
+    if (
+        ParticipationConfirmation.objects.filter(user=representative).exists()
+        or RepresentativeRemark.objects.filter(author=representative).exists()
+    ):
+        return 0
+    today = today or timezone.localdate()
+    unit, written = assignment.unit, 0
+    for action in Action.objects.filter(
+        plan__unit=unit, plan__year=today.year, title__in=DEMO_CONFIRMED
+    ).select_related("plan__unit"):
+        participation_confirm(action=action, by=representative)
+        written += 1
+    if not written:
+        return 0
+    representative_remark_add(unit=unit, year=today.year, by=representative, text=DEMO_PLAN_REMARK)
+    written += 1
+    year, tertial = P.last_ended_tertial(today)
+    round_ = plan_selectors.round_find(year=year, tertial=tertial)
+    if round_ is None or round_.state == round_.State.OPEN:
+        representative_remark_add(
+            unit=unit, year=year, tertial=tertial, by=representative, text=DEMO_REPORT_REMARK
+        )
+        written += 1
+    return written
+
+
 def demo_figures_ensure() -> tuple[recomputes.OwedResult, bool]:
     """The figures of the demo's HR data: every recompute that is owed, now.
 
@@ -400,6 +466,7 @@ def demo_load(*, persons: int = DEMO_PERSONS) -> DemoResult:
         if OrgUnit.objects.exists():
             reported_demo_values(seed=DEMO_SEED)
             demo_plan_ensure()
+            demo_representative_voice_ensure()
         figures, queued = demo_figures_ensure()
         if OrgUnit.objects.exists():
             demo_round_ensure()

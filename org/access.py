@@ -137,6 +137,21 @@ def can_read_plans_any(user: User) -> bool:
     return is_hr(user) or bool(led_unit_ids(user) | represented_unit_ids(user))
 
 
+def can_speak_as_representative(user: User, unit: OrgUnit) -> bool:
+    """Whether ``user`` represents the employees of ``unit`` (assigned to it or a unit above).
+
+    Only they confirm their participation in the unit's actions and write remarks on its
+    plans and reports: not HR, not leaders (unless also assigned as representative).
+    """
+    return unit.pk in represented_unit_ids(user)
+
+
+def ensure_can_speak_as_representative(user: User, unit: OrgUnit) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` is an employee representative of ``unit``."""
+    if not can_speak_as_representative(user, unit):
+        raise PermissionDenied
+
+
 def reviewed_unit_ids(user: User) -> set[int]:
     """Units strictly below a unit ``user`` leads: those whose reports they review."""
     if not user.is_authenticated or not user.is_active:

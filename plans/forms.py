@@ -11,10 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from goals.models import Goal, Strategy, SubMeasure
 from measures.models import Indicator
 
-from .models import Action
-from .selectors import ReportIndicator, strategy_indicators
+from .models import Action, Capacity
+from .selectors import (
+    REPRESENTATIVES_DID_NOT,
+    REPRESENTATIVES_TOOK_PART,
+    ReportIndicator,
+    strategy_indicators,
+)
 from .services import (
     ACTION_DESCRIPTION_MAX,
+    REMARK_MAX,
     REPORT_COMMENT_MAX,
     REPORT_SUMMARY_MAX,
     SUBMISSION_KEY_PATTERN,
@@ -383,3 +389,47 @@ class RoundOpenForm(forms.Form):
 class RoundDeadlineForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+
+
+class ParticipationForm(forms.Form):
+    """A representative's «Bekreft deltakelse» on one action: in which capacity."""
+
+    capacity = forms.ChoiceField(label=_("As"), choices=Capacity.choices, initial=Capacity.UNION)
+
+
+class RemarkForm(SubmittedOnceForm):
+    """A representative's remark on a plan or a tertial report."""
+
+    capacity = forms.ChoiceField(
+        label=_("I write as"), choices=Capacity.choices, initial=Capacity.UNION
+    )
+    text = forms.CharField(
+        label=_("Remark"),
+        max_length=REMARK_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Your own remark as employee representative. The leader, the leader above and "
+            "HR read it; it is kept with your name and the date."
+        ),
+    )
+
+
+class PlanListFilterForm(forms.Form):
+    """The plan list's year and its filter on the representatives' participation."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    tillitsvalgte = forms.ChoiceField(
+        label=_("Employee representatives"),
+        required=False,
+        choices=[
+            ("", _("All units")),
+            (REPRESENTATIVES_TOOK_PART, _("Took part in the plan")),
+            (REPRESENTATIVES_DID_NOT, _("Have a plan, did not take part")),
+        ],
+    )
+
+    def __init__(self, *args: object, this_year: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        years = range(this_year + 1, this_year - 5, -1)
+        self.fields["year"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+        self.fields["year"].initial = this_year

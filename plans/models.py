@@ -488,3 +488,102 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class Capacity(models.TextChoices):
+    """In which capacity an employee representative speaks: tillitsvalgt or verneombud.
+
+    Both hold the one representative role of ``org`` (``RoleAssignment.Role.REPRESENTATIVE``);
+    the representative says which of the two they act as when they confirm or remark.
+    """
+
+    UNION = "tillitsvalgt", _("union representative")
+    SAFETY = "verneombud", _("safety representative")
+
+
+class ParticipationConfirmation(models.Model):
+    """An employee representative's own confirmation that they took part in an action.
+
+    One per person and action (withdrawing deletes it; the history keeps both). It stands
+    beside the leader's «representatives took part» checkbox, which it does not change.
+    """
+
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="confirmations", verbose_name=_("action")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="participation_confirmations",
+        verbose_name=_("representative"),
+    )
+    capacity = models.CharField(
+        _("capacity"), max_length=20, choices=Capacity.choices, default=Capacity.UNION
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participation confirmation")
+        verbose_name_plural = _("participation confirmations")
+        ordering = ["action", "confirmed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "user"], name="plans_confirmation_once"),
+            models.CheckConstraint(
+                condition=Q(capacity__in=["tillitsvalgt", "verneombud"]),
+                name="plans_confirmation_capacity_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_id} ✓ {self.user_id}"
+
+
+class RepresentativeRemark(models.Model):
+    """An employee representative's remark on a unit's plan for a year, or on its report.
+
+    ``tertial`` None: a remark on the plan of ``year``; 1–3: on the tertial report of that
+    round. Kept by unit and period, not by plan or report row, so a representative can
+    speak before the leader has started either (and a remark is not locked by submit).
+    """
+
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="representative_remarks",
+        verbose_name=_("unit"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    tertial = models.PositiveSmallIntegerField(_("tertial"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="representative_remarks",
+        verbose_name=_("representative"),
+    )
+    capacity = models.CharField(
+        _("capacity"), max_length=20, choices=Capacity.choices, default=Capacity.UNION
+    )
+    text = models.TextField(_("remark"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("representative's remark")
+        verbose_name_plural = _("representatives' remarks")
+        ordering = ["unit", "year", "tertial", "created_at", "pk"]
+        indexes = [models.Index(fields=["unit", "year", "tertial"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tertial__isnull=True) | Q(tertial__gte=1, tertial__lte=3),
+                name="plans_remark_tertial",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__in=["tillitsvalgt", "verneombud"]),
+                name="plans_remark_capacity_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        period = f"{self.year}-T{self.tertial}" if self.tertial else str(self.year)
+        return f"{self.unit_id} {period}: {self.author_id}"

@@ -7,7 +7,7 @@ indicators or actions.
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +34,152 @@ from .models import (
     ActionPlan,
     AreaSummary,
     IndicatorComment,
+    ParticipationConfirmation,
     ReportEvent,
+    RepresentativeRemark,
     TertialReport,
     TertialRound,
 )
+
+# --- The representatives' own voice -----------------------------------------------------
+
+
+def _confirmations() -> Prefetch:
+    """An action's confirmations by representatives, with who confirmed (one query)."""
+    return Prefetch(
+        "confirmations",
+        queryset=ParticipationConfirmation.objects.select_related("user").order_by(
+            "confirmed_at", "pk"
+        ),
+    )
+
+
+def representative_remarks(
+    *, unit: OrgUnit, year: int, tertial: int | None = None
+) -> list[RepresentativeRemark]:
+    """The representatives' remarks on a plan (``tertial`` None) or a report, oldest first."""
+    return list(
+        RepresentativeRemark.objects.filter(unit=unit, year=year, tertial=tertial)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class UnitParticipation:
+    """Whether the employee representatives took part in a unit's plan for a year.
+
+    ``confirmed_actions``: the plan's actions a representative confirmed;
+    ``remarks``: the representatives' remarks on the plan (not on tertial reports);
+    ``checked_actions``: actions whose leader ticked «representatives took part».
+    """
+
+    unit_id: int
+    has_plan: bool
+    action_count: int
+    confirmed_actions: int
+    remarks: int
+    checked_actions: int
+
+    @property
+    def took_part(self) -> bool:
+        """A representative confirmed an action or remarked (the leader's tick alone is not)."""
+        return self.has_plan and (self.confirmed_actions > 0 or self.remarks > 0)
+
+
+def representative_participation(
+    *, units: Iterable[OrgUnit | int], year: int
+) -> dict[int, UnitParticipation]:
+    """Per unit (by id): did the representatives take part in its plan for ``year``?
+
+    The contract, for the council report and HR's overview:
+
+    - Every unit given is a key, also one without a plan (``has_plan`` False,
+      ``took_part`` False). A unit's own plan only: a unit above does not inherit the
+      confirmations of the units below it.
+    - «Its plan for the year» is the unit's action plan of ``year`` under the *active*
+      strategy; with no active strategy no unit has a plan.
+    - ``took_part`` is True when a representative (anyone then holding the confirmation
+      or remark; the services let only the unit's representatives write them) has
+      confirmed at least one of the plan's actions, or written at least one remark on the
+      plan of the year. Remarks on the year's tertial reports do not count here, and
+      neither does the leader's «representatives took part» checkbox (counted apart,
+      ``checked_actions``, for comparison).
+    - No access check: the caller decides who may see the answer (it holds no indicator
+      value, only counts of actions and remarks). Four queries whatever the number of units.
+
+    ``representative_participation_share`` turns the answer into the share of units.
+    """
+    unit_ids = sorted({u if isinstance(u, int) else u.pk for u in units})
+    strategy = strategy_get_active()
+    plans: dict[int, Any] = {}
+    remark_counts: dict[int, int] = {}
+    if strategy is not None and unit_ids:
+        plans = {
+            row["unit_id"]: row
+            for row in ActionPlan.objects.filter(strategy=strategy, year=year, unit_id__in=unit_ids)
+            .annotate(
+                action_count=Count("actions", distinct=True),
+                confirmed=Count(
+                    "actions", filter=Q(actions__confirmations__isnull=False), distinct=True
+                ),
+                checked=Count(
+                    "actions",
+                    filter=Q(actions__representatives_took_part=True),
+                    distinct=True,
+                ),
+            )
+            .values("unit_id", "action_count", "confirmed", "checked")
+        }
+        remark_counts = dict(
+            RepresentativeRemark.objects.filter(
+                unit_id__in=list(plans), year=year, tertial__isnull=True
+            )
+            .values("unit_id")
+            .annotate(n=Count("pk"))
+            .values_list("unit_id", "n")
+        )
+    result = {}
+    for unit_id in unit_ids:
+        plan = plans.get(unit_id)
+        result[unit_id] = UnitParticipation(
+            unit_id=unit_id,
+            has_plan=plan is not None,
+            action_count=plan["action_count"] if plan else 0,
+            confirmed_actions=plan["confirmed"] if plan else 0,
+            remarks=remark_counts.get(unit_id, 0),
+            checked_actions=plan["checked"] if plan else 0,
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ParticipationShare:
+    """Of the units with a plan, how many the representatives took part in."""
+
+    took_part: int
+    with_plan: int
+
+    @property
+    def share(self) -> float | None:
+        """``took_part / with_plan`` (0–1); None when no unit has a plan (no share to state)."""
+        return self.took_part / self.with_plan if self.with_plan else None
+
+
+def representative_participation_share(
+    participation: Mapping[int, UnitParticipation],
+) -> ParticipationShare:
+    """The share of units whose plan the representatives took part in.
+
+    The denominator is the units *with a plan for the year* (a unit without a plan is
+    left out, not counted as a «no»); the numerator those of them with ``took_part``.
+    Pass the answer of ``representative_participation`` for the units in question.
+    """
+    with_plan = [p for p in participation.values() if p.has_plan]
+    return ParticipationShare(
+        took_part=sum(1 for p in with_plan if p.took_part), with_plan=len(with_plan)
+    )
+
 
 # --- Action plans -----------------------------------------------------------------------
 
@@ -50,10 +192,22 @@ class PlanListRow:
     unit: OrgUnit
     plan: ActionPlan | None
     action_count: int
+    # Whether the employee representatives took part (confirmations, remarks, tick).
+    participation: "UnitParticipation"
 
 
-def plan_list_rows(*, user: access.User, year: int) -> list[PlanListRow]:
-    """The units whose plans ``user`` may read, with their plan for ``year`` (two queries)."""
+# The plan list's filter on the representatives' participation.
+REPRESENTATIVES_TOOK_PART = "ja"
+REPRESENTATIVES_DID_NOT = "nei"
+
+
+def plan_list_rows(*, user: access.User, year: int, representatives: str = "") -> list[PlanListRow]:
+    """The units whose plans ``user`` may read, with their plan for ``year`` (six queries).
+
+    ``representatives``: ``REPRESENTATIVES_TOOK_PART`` keeps the units with a plan the
+    representatives took part in, ``REPRESENTATIVES_DID_NOT`` those with a plan they did
+    not; anything else keeps every unit.
+    """
     units = list(access.plan_units(user).order_by("code"))
     strategy = strategy_get_active()
     plans: dict[int, ActionPlan] = {}
@@ -62,16 +216,23 @@ def plan_list_rows(*, user: access.User, year: int) -> list[PlanListRow]:
             plan.unit_id: plan
             for plan in ActionPlan.objects.filter(
                 strategy=strategy, year=year, unit__in=[unit.pk for unit in units]
-            ).annotate(action_count=Count("actions"))
+            )
         }
-    return [
+    participation = representative_participation(units=units, year=year)
+    rows = [
         PlanListRow(
             unit=unit,
             plan=plans.get(unit.pk),
-            action_count=plans[unit.pk].action_count if unit.pk in plans else 0,  # type: ignore[attr-defined]
+            action_count=participation[unit.pk].action_count,
+            participation=participation[unit.pk],
         )
         for unit in units
     ]
+    if representatives == REPRESENTATIVES_TOOK_PART:
+        rows = [row for row in rows if row.participation.took_part]
+    elif representatives == REPRESENTATIVES_DID_NOT:
+        rows = [row for row in rows if row.plan and not row.participation.took_part]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -117,6 +278,8 @@ class PlanPage:
     ks_questions: list[tuple[Goal, list[GoalItem]]]
     # Unfinished actions of last year's plan not yet copied into this one.
     copyable_count: int
+    # The employee representatives' remarks on the plan of the year.
+    remarks: list[RepresentativeRemark] = field(default_factory=list)
 
 
 def strategy_indicator_links(*, strategy_id: int) -> set[tuple[int, int]]:
@@ -239,7 +402,8 @@ def plan_page(*, unit: OrgUnit, year: int, with_values: bool = False) -> PlanPag
             Action.objects.filter(plan=plan)
             .select_related("sub_measure")
             .prefetch_related(
-                Prefetch("indicators", queryset=Indicator.objects.order_by("order", "slug"))
+                Prefetch("indicators", queryset=Indicator.objects.order_by("order", "slug")),
+                _confirmations(),
             )
             .order_by("goal_id", "deadline", "pk")
         ):
@@ -280,7 +444,16 @@ def plan_page(*, unit: OrgUnit, year: int, with_values: bool = False) -> PlanPag
         copyable = copyable.exclude(
             pk__in=Action.objects.filter(plan=plan, copied_from__isnull=False).values("copied_from")
         )
-    return PlanPage(unit, year, strategy, plan, sections, ks_questions, copyable.count())
+    return PlanPage(
+        unit,
+        year,
+        strategy,
+        plan,
+        sections,
+        ks_questions,
+        copyable.count(),
+        representative_remarks(unit=unit, year=year),
+    )
 
 
 def plan_find(*, unit: OrgUnit, year: int, strategy: Strategy) -> ActionPlan | None:
@@ -536,6 +709,7 @@ def plan_actions_for_report(*, unit: OrgUnit, year: int) -> tuple[bool, list[Act
     actions = list(
         Action.objects.filter(plan__unit=unit, plan__year=year)
         .select_related("goal")
+        .prefetch_related(_confirmations())
         .order_by("goal__order", "goal__number", "pk")
     )
     return has_plan, actions

@@ -49,8 +49,11 @@ from .models import (
     Action,
     ActionPlan,
     AreaSummary,
+    Capacity,
     IndicatorComment,
+    ParticipationConfirmation,
     ReportEvent,
+    RepresentativeRemark,
     SubmissionKey,
     TertialReport,
     TertialRound,
@@ -938,6 +941,117 @@ def area_summary_save(
     history_user_set(current, by)
     current.save()
     return current
+
+
+# --- The representatives' own voice ----------------------------------------------------------
+
+# The longest remark, in characters.
+REMARK_MAX = 5000
+
+
+def _capacity_validate(capacity: str) -> None:
+    if capacity not in Capacity.values:
+        raise ValidationError({"capacity": _("Choose tillitsvalgt or verneombud.")})
+
+
+@transaction.atomic
+def participation_confirm(
+    *, action: Action, by: User, capacity: str = Capacity.UNION
+) -> tuple[ParticipationConfirmation, bool]:
+    """An employee representative confirms they took part in the action; whether it is new.
+
+    Only a representative of the action's unit (assigned to it or a unit above) may.
+    One confirmation per person and action: confirming again returns the first one
+    unchanged (a double click, or a second tab). It does not touch the leader's
+    «representatives took part» checkbox, nor the action's version.
+    """
+    access.ensure_can_speak_as_representative(by, action.plan.unit)
+    _capacity_validate(capacity)
+
+    def make() -> ParticipationConfirmation:
+        confirmation = ParticipationConfirmation(action=action, user=by, capacity=capacity)
+        history_user_set(confirmation, by)
+        return confirmation
+
+    return _get_or_create(ParticipationConfirmation, {"action": action, "user": by}, make)
+
+
+@transaction.atomic
+def participation_withdraw(*, action: Action, by: User) -> bool:
+    """The representative withdraws their own confirmation; whether there was one.
+
+    A representative can only withdraw their own (another's is not theirs to take back);
+    the history keeps the withdrawn confirmation.
+    """
+    access.ensure_can_speak_as_representative(by, action.plan.unit)
+    found = ParticipationConfirmation.objects.select_for_update().filter(action=action, user=by)
+    withdrawn = False
+    for confirmation in found:
+        history_user_set(confirmation, by)
+        confirmation.delete()
+        withdrawn = True
+    return withdrawn
+
+
+@transaction.atomic
+def representative_remark_add(
+    *,
+    unit: OrgUnit,
+    year: int,
+    by: User,
+    text: str,
+    tertial: int | None = None,
+    capacity: str = Capacity.UNION,
+) -> RepresentativeRemark:
+    """An employee representative's remark on the unit's plan (``tertial`` None) or report.
+
+    A remark on a report may be written whatever the report's state (before the leader
+    has started it, as a draft, submitted, returned or approved): it is the
+    representative's voice, not part of the leader's report, so submitting does not
+    lock it. Once the tertial's round is closed the round is final, and a remark on it is
+    refused (``RoundClosedError``), as the leader's changes are.
+    """
+    access.ensure_can_speak_as_representative(by, unit)
+    _capacity_validate(capacity)
+    if tertial is None:
+        plan_year_validate(year)
+    else:
+        report_period_validate(year, tertial)
+        if TertialRound.objects.filter(
+            year=year, tertial=tertial, state=TertialRound.State.CLOSED
+        ).exists():
+            raise RoundClosedError
+    text = text.strip()
+    problem = text_problem(text, limit=REMARK_MAX)
+    if problem or not text:
+        raise ValidationError({"text": problem or _("Write the remark.")})
+    remark = RepresentativeRemark(
+        unit=unit, year=year, tertial=tertial, author=by, capacity=capacity, text=text
+    )
+    history_user_set(remark, by)
+    remark.save()
+    return remark
+
+
+@transaction.atomic
+def representative_remark_delete(*, remark: RepresentativeRemark, by: User) -> None:
+    """The author deletes their own remark (the history keeps it).
+
+    Only its author, and only while they still represent the unit; a remark on a closed
+    round stays (``RoundClosedError``).
+    """
+    if remark.author_id != by.pk:
+        raise PermissionDenied
+    access.ensure_can_speak_as_representative(by, remark.unit)
+    if (
+        remark.tertial is not None
+        and TertialRound.objects.filter(
+            year=remark.year, tertial=remark.tertial, state=TertialRound.State.CLOSED
+        ).exists()
+    ):
+        raise RoundClosedError
+    history_user_set(remark, by)
+    remark.delete()
 
 
 # --- Rounds ------------------------------------------------------------------------------

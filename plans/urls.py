@@ -2,7 +2,7 @@ from django.urls import path
 
 import strategi.converters  # noqa: F401 - registers <unitcode:…>
 
-from .views import actions, reports, review, rounds
+from .views import actions, reports, representatives, review, rounds
 
 app_name = "plans"
 
@@ -25,6 +25,23 @@ urlpatterns = [
         name="action-delete",
     ),
     path("plans/<unitcode:unit_code>/<int:year>/copy/", actions.plan_copy, name="plan-copy"),
+    # The employee representatives' own voice.
+    path(
+        "plans/<unitcode:unit_code>/<int:year>/deltakelse/<int:pk>/bekreft/",
+        representatives.participation_confirm,
+        name="participation-confirm",
+    ),
+    path(
+        "plans/<unitcode:unit_code>/<int:year>/deltakelse/<int:pk>/trekk-tilbake/",
+        representatives.participation_withdraw,
+        name="participation-withdraw",
+    ),
+    path(
+        "plans/<unitcode:unit_code>/<int:year>/merknader/",
+        representatives.plan_remark_add,
+        name="plan-remark-add",
+    ),
+    path("plans/merknader/<int:pk>/slett/", representatives.remark_delete, name="remark-delete"),
     path("plans/<unitcode:unit_code>/<int:year>/history/", actions.history, name="history"),
     # Last: a unit code may hold "/" (<unitcode:…>), so ".../2024/actions/5/" would also
     # read as the plan of unit "…/2024/actions" in year 5.
@@ -78,6 +95,11 @@ urlpatterns += [
         "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/bekreft/",
         reports.report_confirm,
         name="tertial-report-confirm",
+    ),
+    path(
+        "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/merknader/",
+        representatives.report_remark_add,
+        name="report-remark-add",
     ),
     path(
         "tertialrapporter/<unitcode:unit_code>/<int:year>/T<int:tertial>/gjenapne/",

@@ -148,6 +148,37 @@ def ensure_can_edit(request: Request, unit: Any) -> None:
         )
 
 
+def ensure_speaks(request: Request, unit: Any) -> None:
+    """403 unless the caller (with a writing token) is an employee representative of ``unit``."""
+    ensure_write(request)
+    if not (
+        scope.unit_visible(request, unit) and access.can_speak_as_representative(request.user, unit)
+    ):
+        raise exceptions.PermissionDenied(
+            _("Only the employee representatives of %(unit)s may do this.") % {"unit": unit.name}
+        )
+
+
+def remark_create(request: Request, *, unit: Any, year: int, tertial: int | None) -> Response:
+    """A representative's remark on the plan or report of ``unit`` (the API's one way)."""
+    ensure_speaks(request, unit)
+    serializer = serializers.RemarkSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        remark = plans.representative_remark_add(
+            unit=unit, year=year, tertial=tertial, by=request.user, **serializer.validated_data
+        )
+    except plans.RoundClosedError:
+        raise exceptions.ValidationError(
+            {
+                "tertial": [
+                    _("The round for this tertial is closed: remarks can no longer be added.")
+                ]
+            }
+        ) from None
+    return Response(serializers.RemarkSerializer(remark).data, status=status.HTTP_201_CREATED)
+
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -353,7 +384,11 @@ class PlanViewSet(
         return (
             ActionPlan.objects.filter(unit__in=scope.plan_units(self.request))
             .select_related("unit", "strategy")
-            .prefetch_related("actions__indicators")
+            .prefetch_related(
+                "actions__indicators",
+                "actions__confirmations__user",
+                "unit__representative_remarks__author",
+            )
             .order_by("-year", "unit__code", "pk")
         )
 
@@ -370,6 +405,15 @@ class PlanViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         return with_etag(Response(self.get_serializer(plan).data), plan.version)
+
+    @extend_schema(
+        request=serializers.RemarkSerializer, responses={201: serializers.RemarkSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def remarks(self, request: Request, pk: str | None = None) -> Response:
+        """An employee representative of the unit adds a remark on the plan."""
+        plan = self.get_object()
+        return remark_create(request, unit=plan.unit, year=plan.year, tertial=None)
 
 
 @extend_schema_view(
@@ -390,7 +434,7 @@ class ActionViewSet(viewsets.ModelViewSet, ApiViewSet):
         return (
             Action.objects.filter(plan__unit__in=scope.plan_units(self.request))
             .select_related("plan__unit")
-            .prefetch_related("indicators")
+            .prefetch_related("indicators", "confirmations__user")
             .order_by("plan_id", "goal__order", "pk")
         )
 
@@ -456,6 +500,32 @@ class ActionViewSet(viewsets.ModelViewSet, ApiViewSet):
         item = plans.action_update(action=item, by=request.user, version=version, **fields)
         return with_etag(Response(serializers.ActionSerializer(item).data), item.version)
 
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.ConfirmSerializer,
+        responses={
+            201: serializers.ConfirmationSerializer,
+            200: serializers.ConfirmationSerializer,
+        },
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        """An employee representative of the unit confirms (POST) they took part in the
+        action, or withdraws their own confirmation (DELETE). Confirming again: 200."""
+        item = self.get_object()
+        ensure_speaks(request, item.plan.unit)
+        if request.method == "DELETE":
+            plans.participation_withdraw(action=item, by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = serializers.ConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirmation, created = plans.participation_confirm(
+            action=item, by=request.user, capacity=serializer.validated_data["capacity"]
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(serializers.ConfirmationSerializer(confirmation).data, status=code)
+
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
         ensure_can_edit(request, item.plan.unit)
@@ -493,7 +563,12 @@ class TertialReportViewSet(
         return (
             TertialReport.objects.filter(unit__in=scope.plan_units(self.request))
             .select_related("unit")
-            .prefetch_related("comments__indicator", "comments__actions", "prioritised_actions")
+            .prefetch_related(
+                "comments__indicator",
+                "comments__actions",
+                "prioritised_actions",
+                "unit__representative_remarks__author",
+            )
             .order_by("-year", "-tertial", "unit__code", "pk")
         )
 
@@ -563,6 +638,15 @@ class TertialReportViewSet(
                 ).extend(problems)
             raise exceptions.ValidationError(fields) from error
         return self._respond(report)
+
+    @extend_schema(
+        request=serializers.RemarkSerializer, responses={201: serializers.RemarkSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def remarks(self, request: Request, pk: str | None = None) -> Response:
+        """An employee representative of the unit adds a remark on the report (any state)."""
+        report = self.get_object()
+        return remark_create(request, unit=report.unit, year=report.year, tertial=report.tertial)
 
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:

@@ -30,6 +30,9 @@ from org.models import OrgUnit
 from .. import services as plans
 from ..forms import (
     ActionForm,
+    ParticipationForm,
+    PlanListFilterForm,
+    RemarkForm,
     VersionForm,
     action_initial,
     add_service_errors,
@@ -74,12 +77,26 @@ def _plan_url(unit: OrgUnit, year: int, anchor: str = "") -> str:
 @plans_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    """The units whose plans the user may read, with this year's plan status."""
-    year = timezone.localdate().year
+    """The units whose plans the user may read, with the year's plan and its participation.
+
+    ``?year=`` chooses the year (this year by default), ``?tillitsvalgte=ja|nei`` keeps the
+    units whose plan the representatives did, or did not, take part in.
+    """
+    this_year = timezone.localdate().year
+    form = PlanListFilterForm(request.GET or None, this_year=this_year)
+    year, representatives = this_year, ""
+    if form.is_valid():
+        year = int(form.cleaned_data["year"] or this_year)
+        representatives = form.cleaned_data["tillitsvalgte"]
     return render(
         request,
         "plans/plan_list.html",
-        {"year": year, "rows": plan_list_rows(user=request.user, year=year)},
+        {
+            "year": year,
+            "form": form,
+            "filtered": bool(representatives),
+            "rows": plan_list_rows(user=request.user, year=year, representatives=representatives),
+        },
     )
 
 
@@ -92,20 +109,53 @@ def plan_detail(request: HttpRequest, unit_code: str, year: int) -> HttpResponse
     (HR and its leaders, not its representatives); a view of them is logged.
     """
     unit = _unit(request, unit_code, year)
+    return render_plan(request, unit=unit, year=year)
+
+
+def render_plan(
+    request: HttpRequest,
+    *,
+    unit: OrgUnit,
+    year: int,
+    remark_form: RemarkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The plan page; ``remark_form`` a representative's remark sent back with its errors.
+
+    The indicators' figures are shown only to readers who may see the unit's figures
+    (HR and its leaders, not its representatives); a view of them is logged.
+    """
     show_figures = access.can_view_unit_indicators(request.user, unit)
+    page = plan_page(unit=unit, year=year, with_values=show_figures)
+    speaks = access.can_speak_as_representative(request.user, unit)
+    mark_own_confirmations(
+        [action for section in page.sections for action in section.actions], request.user
+    )
     response = render(
         request,
         "plans/plan_detail.html",
         {
-            "page": plan_page(unit=unit, year=year, with_values=show_figures),
+            "page": page,
             "can_edit": access.can_edit_plans(request.user, unit),
             "is_hr": access.is_hr(request.user),
             "show_figures": show_figures,
+            "is_representative": speaks,
+            "remark_form": (remark_form or RemarkForm()) if speaks else None,
+            "participation_form": ParticipationForm() if speaks else None,
         },
+        status=status,
     )
-    if show_figures:
+    if show_figures and status == 200:
         health_data.record(request, HealthDataAccess.Route.PAGE, unit.code)
     return health_data.no_store(response)
+
+
+def mark_own_confirmations(actions: list[Action], user: object) -> None:
+    """Set ``confirmed_by_me`` on each action (from its prefetched confirmations)."""
+    for action in actions:
+        action.confirmed_by_me = any(  # type: ignore[attr-defined]
+            c.user_id == getattr(user, "pk", None) for c in action.confirmations.all()
+        )
 
 
 def submitted_again(form: forms.Form, data: object, make: Callable[[object], forms.Form]) -> Any:

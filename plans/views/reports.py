@@ -25,12 +25,15 @@ from .. import selectors
 from .. import services as reports
 from ..forms import (
     ConfirmSubmitForm,
+    ParticipationForm,
+    RemarkForm,
     TertialReportForm,
     add_service_errors,
     new_submission_key,
     with_new_submission_key,
 )
 from ..models import TertialReport
+from .actions import mark_own_confirmations
 
 # The missing-reports page offers this many ended tertials to choose from.
 MISSING_CHOICES = 6
@@ -109,7 +112,7 @@ def _explain_text(item: selectors.ReportIndicator) -> str:
     return _("Must be explained: the target is not met")
 
 
-def _render_form(
+def render_report_page(
     request: HttpRequest,
     *,
     unit: OrgUnit,
@@ -119,6 +122,7 @@ def _render_form(
     form: TertialReportForm | None = None,
     problem: str = "",
     status: int = 200,
+    remark_form: RemarkForm | None = None,
 ) -> HttpResponse:
     # Representatives read the leader's comments, never the figures (personvern).
     show_figures = access.can_view_unit_indicators(request.user, unit)
@@ -126,6 +130,8 @@ def _render_form(
         unit=unit, year=year, tertial=tertial, report=report, with_values=show_figures
     )
     has_plan, actions = selectors.plan_actions_for_report(unit=unit, year=year)
+    mark_own_confirmations(actions, request.user)
+    speaks = access.can_speak_as_representative(request.user, unit)
     state = _state_context(unit, year, tertial, report)
     can_edit = access.can_edit_plans(request.user, unit)
     editable = can_edit and (report is None or report.editable) and not state["round_closed"]
@@ -184,6 +190,13 @@ def _render_form(
             "problem": problem,
             "is_hr_user": access.is_hr(request.user),
             "show_figures": show_figures,
+            "is_representative": speaks,
+            "period_back": f"T{tertial}",
+            "remarks": selectors.representative_remarks(unit=unit, year=year, tertial=tertial),
+            "remark_form": (remark_form or RemarkForm())
+            if speaks and not state["round_closed"]
+            else None,
+            "participation_form": ParticipationForm() if speaks else None,
             **state,
         },
         status=status,
@@ -218,7 +231,7 @@ def _render_refused(
     form = TertialReportForm(data, indicators=indicators, actions=actions)
     form.is_valid()
     form.add_unexplained(error)
-    return _render_form(
+    return render_report_page(
         request,
         unit=unit,
         year=year,
@@ -241,7 +254,7 @@ def report_edit(request: HttpRequest, unit_code: str, year: int, tertial: int) -
     unit = _unit_and_tertial(request, unit_code, year, tertial)
     report = selectors.report_find(unit=unit, year=year, tertial=tertial)
     if request.method == "GET":
-        return _render_form(request, unit=unit, year=year, tertial=tertial, report=report)
+        return render_report_page(request, unit=unit, year=year, tertial=tertial, report=report)
     return _save(request, unit=unit, year=year, tertial=tertial, submit=False)
 
 
@@ -311,7 +324,7 @@ def report_confirm(request: HttpRequest, unit_code: str, year: int, tertial: int
         )
     except (reports.ConflictError, reports.SubmissionKeyReusedError):
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request, **context, report=report, status=409, problem=_conflict_message()
         )
     except ValidationError as error:
@@ -386,7 +399,7 @@ def _save(
     form = TertialReportForm(request.POST, indicators=indicators, actions=actions)
     context = {"unit": unit, "year": year, "tertial": tertial}
     if not form.is_valid():
-        return _render_form(request, **context, report=report, form=form, status=400)
+        return render_report_page(request, **context, report=report, form=form, status=400)
 
     def perform() -> tuple[TertialReport, int, str]:
         # A report not yet started is created here with version 1, the version a form
@@ -417,12 +430,12 @@ def _save(
         )
     except reports.ConflictError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request, **context, report=report, form=form, status=409, problem=_conflict_message()
         )
     except reports.RoundClosedError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request,
             **context,
             report=report,
@@ -434,7 +447,7 @@ def _save(
         )
     except reports.ReportSubmittedError:
         report = selectors.report_find(unit=unit, year=year, tertial=tertial)
-        return _render_form(
+        return render_report_page(
             request,
             **context,
             report=report,
@@ -455,10 +468,10 @@ def _save(
                 "not been saved: check it, and save again to save it too."
             ),
         )
-        return _render_form(request, **context, report=report, form=form, status=409)
+        return render_report_page(request, **context, report=report, form=form, status=409)
     except ValidationError as error:
         add_service_errors(form, error)
-        return _render_form(request, **context, report=report, form=form, status=400)
+        return render_report_page(request, **context, report=report, form=form, status=400)
     if submit:
         found = selectors.round_find(year=year, tertial=tertial)
         if found is None or found.state != found.State.OPEN:

@@ -275,8 +275,8 @@ def test_plan_page_queries_do_not_grow_with_actions(
     _add_actions(world, extra_actions)
     client.force_login(world.users["leader-own"])
 
-    # The goals' indicators with the unit's figures and targets, and the access log.
-    with django_assert_max_num_queries(21):
+    # The goals' indicators with figures and targets, the access log, the confirmations.
+    with django_assert_max_num_queries(24):
         response = client.get(url("plan-detail", world))
 
     assert response.status_code == 200

@@ -236,8 +236,8 @@ def test_the_confirmation_page_has_bounded_queries(
     plan_with_action(units["SH"], 2024)
     draft(units["SH"], users["leader"])
     client.force_login(users["leader"])
-    # 18: with the round's state and the access log's record.
-    with django_assert_max_num_queries(18):
+    # With the round's state, the access log's record and the representatives' part.
+    with django_assert_max_num_queries(19):
         assert client.get(CONFIRM).status_code == 200
 
 
@@ -307,7 +307,7 @@ def test_the_form_with_actions_and_errors_has_bounded_queries(
     with django_assert_max_num_queries(22):
         assert client.get(EDIT).status_code == 200
     client.post(EDIT, form_data(sick_leave))
-    with django_assert_max_num_queries(51):  # with the round's state
+    with django_assert_max_num_queries(56):  # with the round's state and the remarks
         assert client.post(SUBMIT, form_data(sick_leave, version=2)).status_code == 400
 
 

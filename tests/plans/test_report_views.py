@@ -243,8 +243,10 @@ def test_the_representative_reads_without_a_form(client, users, units):
 
     page = client.get(EDIT).content.decode()
 
-    assert '<form method="post" action="/tertialrapporter/' not in page
-    assert "<textarea" not in page
+    # The report is not theirs to edit: their only form is their own remark.
+    forms = re.findall(r'<form method="post" action="(/tertialrapporter/[^"]+)"', page)
+    assert forms == [EDIT + "merknader/"]
+    assert re.findall(r'<textarea[^>]*name="([^"]+)"', page) == ["text"]
 
 
 def test_the_list_shows_the_users_units(client, users):

@@ -20,6 +20,9 @@ from .report_helpers import plan_with_action, role_users
 
 pytestmark = pytest.mark.django_db
 
+PLAN_REMARK = "Vi ble tatt med i planleggingen."
+REPORT_REMARK = "Tillitsvalgte er enige i oppsummeringen."
+
 
 @pytest.fixture(autouse=True)
 def rounds_open(db):
@@ -52,11 +55,19 @@ def world(django_user_model):
         prioritised_action_ids=[action.pk],
     )
     plans.report_submit(report=report, by=users["leader"], version=report.version)
+    # The representative's own voice is on the pages walked, too.
+    plans.participation_confirm(action=action, by=users["representative"])
+    plans.representative_remark_add(
+        unit=units["SH"], year=2024, by=users["representative"], text=PLAN_REMARK
+    )
+    plans.representative_remark_add(
+        unit=units["SH"], year=2024, tertial=2, by=users["representative"], text=REPORT_REMARK
+    )
     return users
 
 
 # The home page, and the 2024-T2 report (the list links only this year's tertials).
-STARTS = ("/", "/tertialrapporter/SH/2024/T2/")
+STARTS = ("/", "/tertialrapporter/SH/2024/T2/", "/plans/SH/2024/")
 
 
 def walk(client, starts: tuple[str, ...] = STARTS, limit: int = 200) -> dict[str, str]:
@@ -94,6 +105,11 @@ def test_no_page_a_representative_can_open_shows_a_figure(client, world):
     assert "Oppsummering fra lederen" in report
     assert "Heltidskultur" in report  # the prioritised action
     assert "Tallene vises for ledere og HR." in report
+    # With their own voice: the confirm/withdraw button, and the remark forms.
+    plan = pages["/plans/SH/2024/"]
+    assert "Bekreftet av rep (tillitsvalgt)" in plan and "Trekk tilbake bekreftelsen" in plan
+    assert PLAN_REMARK in plan and "Legg til merknad" in plan
+    assert REPORT_REMARK in report and "Bekreftet av rep (tillitsvalgt)" in report
 
 
 def test_the_same_walk_as_the_leader_finds_the_figures(client, world):
