@@ -161,3 +161,16 @@ def test_the_api_and_the_exports_withhold_a_small_groups_result(hr_client, units
     )
     assert rows["SH"]["value"] == "4" and rows["SH"]["n_persons"] == "14"
     assert "2.3" not in out.getvalue() and "2,3" not in dashboard_csv
+
+
+def test_the_documented_example_file_imports(units, hr_client):
+    from pathlib import Path
+
+    strategies_load_seeded()
+    indicators_load_seeded()
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "10-faktor-2026.csv"
+
+    result = survey_results_import(source=ImportSource.from_path(example), year=2026, by=None)
+
+    assert (result.errors, result.rows, result.created) == ([], 12, 12)
+    assert result.withheld >= 2  # SH1's 3 respondents, on both factors
