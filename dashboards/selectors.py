@@ -50,6 +50,9 @@ class DashboardCell:
     indicator: Indicator
     current: ValueWithStatus | None
     last_year: IndicatorValue | None
+    # The period of ``current`` when it is not the one viewed: a reported indicator's
+    # latest yearly value (a 10-FAKTOR survey) shown in the periods after it.
+    carried_from: str = ""
 
     @property
     def trend(self) -> str | None:
@@ -221,7 +224,8 @@ def goal_indicator_status(
 ) -> list[GoalIndicators]:
     """Per goal: the indicators that follow it (directly or through a sub-measure).
 
-    Each with its value and status for ``unit`` in ``period``. Five queries: goals,
+    Each with its value and status for ``unit`` in ``period`` (a reported indicator's
+    latest yearly value when it has none in the period). Five queries: goals,
     the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
     """
     goals = list(Goal.objects.filter(strategy=strategy).order_by("order", "number"))
@@ -238,15 +242,40 @@ def goal_indicator_status(
     indicators = list(
         Indicator.objects.filter(pk__in={i for _, i in links}).order_by("order", "slug")
     )
-    values = IndicatorValue.objects.filter(
-        unit=unit, granularity=period.granularity, period=period.label, indicator__in=indicators
+    # A reported indicator without a value in the period shows its latest yearly value
+    # up to the period's end (the 10-FAKTOR survey of the year, in the year and in the
+    # tertials and months after it until a newer survey), labelled with its year.
+    values = (
+        IndicatorValue.objects.filter(unit=unit, indicator__in=indicators)
+        .filter(
+            Q(granularity=period.granularity, period=period.label)
+            | Q(
+                granularity=P.YEAR,
+                indicator__kind=Indicator.Kind.REPORTED,
+                period_start__lte=period.end,
+            )
+        )
+        .order_by("period_start")
     )
-    current = {v.value.indicator_id: v for v in values_with_status(values, resolver=resolver)}
+    current: dict[int, ValueWithStatus] = {}
+    for item in values_with_status(values, resolver=resolver):
+        exact = current.get(item.value.indicator_id)
+        if exact is None or exact.value.period != period.label:
+            current[item.value.indicator_id] = item
     return [
         GoalIndicators(
             goal=goal,
             cells=[
-                DashboardCell(indicator=i, current=current.get(i.pk), last_year=None)
+                DashboardCell(
+                    indicator=i,
+                    current=current.get(i.pk),
+                    last_year=None,
+                    carried_from=(
+                        current[i.pk].value.period
+                        if i.pk in current and current[i.pk].value.period != period.label
+                        else ""
+                    ),
+                )
                 for i in indicators
                 if (goal.pk, i.pk) in links
             ],

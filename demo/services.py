@@ -7,7 +7,6 @@ load that was interrupted (or ran twice at once) is completed by the next.
 """
 
 import datetime as dt
-import statistics
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,16 +29,15 @@ from measures import periods as P
 from measures import recomputes
 from measures.models import Indicator, IndicatorValue, Recompute, Target
 from measures.services import (
-    ReportedEntry,
     indicators_ensure,
     indicators_load_seeded,
-    reported_values_store,
+    survey_results_import,
     target_save,
     targets_seed_strategy,
 )
 from org import roles
 from org.access import can_review
-from org.models import OrgUnit, RoleAssignment
+from org.models import OrgUnit, OrgUnitClosure, RoleAssignment
 from org.services import role_assignment_create
 from plans import selectors as plan_selectors
 from plans.models import (
@@ -498,35 +496,62 @@ def tifaktor_survey_year(today: dt.date) -> int:
     return today.year if today.month >= 3 else today.year - 1
 
 
-@transaction.atomic
+# Respondents of a virksomhet's survey: some have fewer than 5 (their results are hidden).
+TIFAKTOR_DEMO_RESPONDENTS = (3, 45)
+
+
+def tifaktor_demo_file(*, seed: int, year: int) -> ImportSource:
+    """A 10-FAKTOR results file as HR exports it from the survey tool (docs/import-10-faktor.md).
+
+    Every virksomhet with its own respondents, and every unit above one with the
+    respondent-weighted mean of the virksomheter below it: each row is the result of
+    the unit with everything below it. Scores lie in 3.8–4.4 and vary by unit and
+    factor; the same for the same seed and units.
+    """
+    names = {i.slug: i.name for i in Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS)}
+    low, high = TIFAKTOR_DEMO_RANGE
+    rng = Random(seed)  # noqa: S311 - synthetic demo data, not security
+    enterprises = list(OrgUnit.objects.filter(level=OrgUnit.Level.ENTERPRISE).order_by("code"))
+    above: dict[int, list[int]] = defaultdict(list)
+    for descendant, ancestor in OrgUnitClosure.objects.filter(
+        descendant__in=enterprises, depth__gt=0
+    ).values_list("descendant_id", "ancestor_id"):
+        above[descendant].append(ancestor)
+    codes = dict(OrgUnit.objects.values_list("pk", "code"))
+    # (slug, unit id) → [Σ score × respondents, Σ respondents]
+    totals: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    rows = ["unit;factor;score;respondents"]
+    for unit in enterprises:
+        unit_offset = rng.uniform(-0.15, 0.15)
+        respondents = rng.randint(*TIFAKTOR_DEMO_RESPONDENTS)
+        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
+            score = round(min(high, max(low, level + unit_offset + rng.uniform(-0.12, 0.12))), 1)
+            rows.append(f"{unit.code};{names[slug]};{score};{respondents}")
+            for ancestor in above[unit.pk]:
+                totals[(slug, ancestor)][0] += score * respondents
+                totals[(slug, ancestor)][1] += respondents
+    for (slug, unit_id), (weighted, respondents) in sorted(totals.items()):
+        score = round(weighted / respondents, 1)
+        rows.append(f"{codes[unit_id]};{names[slug]};{score};{int(respondents)}")
+    return ImportSource(name=f"10-faktor-{year}.csv", content=("\n".join(rows) + "\n").encode())
+
+
 def reported_demo_values(
     *, seed: int, year: int | None = None, today: dt.date | None = None
 ) -> int:
-    """Plausible 10-faktor scores for every virksomhet and the root, for one survey year.
+    """Import the demo's 10-FAKTOR results for one survey year from a file.
 
-    The year is ``year`` or the last survey year; scores lie in 3.8–4.4, vary by unit
-    and factor, and are the same for the same seed and units. The root's score is the
-    mean of the virksomheter. Returns the number of values written or confirmed.
+    The year is ``year`` or the last survey year; the file is ``tifaktor_demo_file``'s,
+    imported through the survey import (as HR would). Returns the number of rows.
     """
     if Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS).count() < len(TIFAKTOR_DEMO_LEVELS):
         indicators_load_seeded()
-    indicators = {i.slug: i for i in Indicator.objects.filter(slug__in=TIFAKTOR_DEMO_LEVELS)}
-    period = P.year(year or tifaktor_survey_year(today or timezone.localdate()))
-    low, high = TIFAKTOR_DEMO_RANGE
-    rng = Random(seed)  # noqa: S311 - synthetic demo data, not security
-    scores: dict[str, list[float]] = defaultdict(list)
-    entries = []
-    enterprises = OrgUnit.objects.filter(level=OrgUnit.Level.ENTERPRISE).order_by("code")
-    for unit_id in enterprises.values_list("pk", flat=True):
-        unit_offset = rng.uniform(-0.15, 0.15)
-        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
-            score = round(min(high, max(low, level + unit_offset + rng.uniform(-0.12, 0.12))), 1)
-            scores[slug].append(score)
-            entries.append(ReportedEntry(indicators[slug], unit_id, period, score))
-    root = OrgUnit.objects.filter(parent=None).order_by("code").first()
-    if root is not None:
-        for slug, level in TIFAKTOR_DEMO_LEVELS.items():
-            score = round(statistics.fmean(scores[slug]), 1) if scores[slug] else round(level, 1)
-            entries.append(ReportedEntry(indicators[slug], root.pk, period, score))
-    reported_values_store(entries, by=None)
-    return len(entries)
+    survey_year = year or tifaktor_survey_year(today or timezone.localdate())
+    result = survey_results_import(
+        source=tifaktor_demo_file(seed=seed, year=survey_year), year=survey_year, by=None
+    )
+    if result.errors:
+        raise ImproperlyConfigured(
+            "The demo's 10-FAKTOR file was refused: " + "; ".join(map(str, result.errors[:5]))
+        )
+    return result.rows

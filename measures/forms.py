@@ -139,18 +139,11 @@ class ReportedValueForm(forms.Form):
     )
 
 
-class ReportedImportForm(forms.Form):
+class _UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "A CSV file (UTF-8, separated by comma or semicolon) or an Excel workbook (.xlsx) "
-            "with the columns indicator, unit, period and value. At most %(size)d MB."
-        ) % {"size": settings.HR_IMPORT_MAX_UPLOAD_MB}
 
     def clean_file(self) -> UploadedFile:
         file = self.cleaned_data["file"]
@@ -165,3 +158,36 @@ class ReportedImportForm(forms.Form):
                 % {"limit": settings.HR_IMPORT_MAX_UPLOAD_MB}
             )
         return file
+
+
+class SurveyImportForm(_UploadForm):
+    """A file of 10-FAKTOR results (unit, factor, score, respondents) and its survey year."""
+
+    # Two forms share the page: the prefix keeps their fields' ids apart.
+    prefix = "survey"
+
+    year = forms.IntegerField(
+        label=gettext_lazy("Survey year"),
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=gettext_lazy("The year the survey was carried out, e.g. 2026."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("File with 10-FAKTOR results")
+        self.fields["file"].help_text = _(
+            "A CSV file (UTF-8, separated by comma or semicolon) or an Excel workbook (.xlsx) "
+            "with the columns unit, factor, score and respondents: one row per unit and "
+            "factor, each the result of the unit with everything below it. At most %(size)d MB."
+        ) % {"size": settings.HR_IMPORT_MAX_UPLOAD_MB}
+
+
+class ReportedImportForm(_UploadForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "A CSV file (UTF-8, separated by comma or semicolon) or an Excel workbook (.xlsx) "
+            "with the columns indicator, unit, period and value. At most %(size)d MB."
+        ) % {"size": settings.HR_IMPORT_MAX_UPLOAD_MB}

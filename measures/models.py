@@ -156,6 +156,58 @@ class IndicatorValue(models.Model):
         return f"{self.indicator_id} {self.unit_id} {self.period}: {self.value}"
 
 
+class SurveyResult(models.Model):
+    """One unit's result on one 10-FAKTOR factor in one survey year, as imported.
+
+    The source of the factor's stored values (``IndicatorValue`` of the year), as the
+    HR records are of the computed ones: the score is kept here even when the stored
+    value withholds it (fewer than ``SUPPRESSION_MIN_PERSONS`` respondents, or the
+    complementary rule), so that a later import can re-derive every value of the year.
+    Never shown; only the survey import writes it.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="survey_results",
+        verbose_name=_("indicator"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="survey_results",
+        verbose_name=_("unit"),
+    )
+    year = models.PositiveSmallIntegerField(_("survey year"))
+    score = models.FloatField(_("score"))
+    respondents = models.PositiveIntegerField(_("respondents"))
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+
+    class Meta:
+        verbose_name = _("survey result")
+        verbose_name_plural = _("survey results")
+        ordering = ["indicator", "year", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "year"], name="measures_survey_result_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(respondents__gte=1), name="measures_survey_result_respondents"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.unit_id} {self.year}: {self.score} ({self.respondents})"
+
+
 class CalendarDay(models.Model):
     """One day of the working-day calendar (spec: Calendar).
 

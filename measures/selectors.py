@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from org.models import OrgUnit
 from strategi.db import as_date
@@ -94,15 +94,25 @@ DASHBOARD_INDICATORS = dashboard_slugs()
 
 
 def stored_periods(
-    *, granularity: str, indicators: Sequence[str] = DASHBOARD_INDICATORS
+    *,
+    granularity: str,
+    indicators: Sequence[str] = DASHBOARD_INDICATORS,
+    with_reported: bool = False,
 ) -> list[P.Period]:
     """The periods of ``granularity`` with stored values of ``indicators``, newest first.
+
+    ``with_reported`` adds every reported indicator: the dashboard shows them (per goal),
+    so a year with only 10-FAKTOR results — the running year, whose computed yearly
+    figures come when it has ended — is a period to choose.
 
     Two queries: the indicators, then one that walks the (granularity, period_start,
     indicator) index from period to period (a "skip scan"): a few index look-ups per
     period, whatever the number of stored values.
     """
-    indicator_ids = list(Indicator.objects.filter(slug__in=indicators).values_list("pk", flat=True))
+    chosen = Q(slug__in=indicators)
+    if with_reported:
+        chosen |= Q(kind=Indicator.Kind.REPORTED)
+    indicator_ids = list(Indicator.objects.filter(chosen).values_list("pk", flat=True))
     if not indicator_ids:
         return []
     q = connection.ops.quote_name

@@ -6,7 +6,7 @@ Seeded definitions and their links to the strategy, targets, and reported values
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +25,12 @@ from goals.models import Goal, SubMeasure
 from hr.services.reading import ImportIssue, ImportSource, RawRow, Table, read_one_table
 from hr.services.validation import listed, parse_decimal
 from org import access
-from org.models import OrgUnit
+from org.models import OrgUnit, OrgUnitClosure
 from strategi.db import history_user_set, upsert_changed
 
 from . import periods as P
 from .definitions import computed_definitions, computed_slugs, shipped_indicators
-from .models import HealthDataAccess, Indicator, IndicatorValue, Target
+from .models import HealthDataAccess, Indicator, IndicatorValue, SurveyResult, Target
 from .signals import figures_changed
 
 
@@ -480,6 +480,30 @@ def reported_values_store(
     return counts
 
 
+def _survey_owned(entries: Iterable[ReportedEntry]) -> set[tuple[int, int, str]]:
+    """The (indicator, unit, year label) of ``entries`` whose value the survey import owns.
+
+    Such a value is derived from a ``SurveyResult`` with its respondents (and may be
+    withheld); a value entered over it would publish a score without them.
+    """
+    years = [e for e in entries if e.period.granularity == P.YEAR]
+    if not years:
+        return set()
+    owned = SurveyResult.objects.filter(
+        indicator_id__in={e.indicator.pk for e in years},
+        unit_id__in={e.unit_id for e in years},
+        year__in={e.period.start.year for e in years},
+    ).values_list("indicator_id", "unit_id", "year")
+    return {(indicator_id, unit_id, str(year)) for indicator_id, unit_id, year in owned}
+
+
+def _survey_owned_problem() -> str:
+    return _(
+        "this value comes from the 10-FAKTOR import with its number of respondents: "
+        "import a corrected 10-FAKTOR file instead."
+    )
+
+
 @transaction.atomic
 def reported_value_save(
     *,
@@ -506,9 +530,10 @@ def reported_value_save(
         errors["value"] = capfirst(problem)
     if errors or parsed is None:
         raise ValidationError(errors)
-    reported_values_store(
-        [ReportedEntry(indicator=indicator, unit_id=unit.pk, period=parsed, value=value)], by=by
-    )
+    entry = ReportedEntry(indicator=indicator, unit_id=unit.pk, period=parsed, value=value)
+    if _survey_owned([entry]):
+        raise ValidationError({"value": capfirst(_survey_owned_problem())})
+    reported_values_store([entry], by=by)
     return IndicatorValue.objects.get(
         indicator=indicator, unit=unit, granularity=parsed.granularity, period=parsed.label
     )
@@ -590,6 +615,11 @@ def _reported_rows_check(table: Table, errors: list[ImportIssue]) -> list[Report
             )
             if not rejected:
                 entries[row.line] = entry
+    owned = _survey_owned(entries.values())
+    for line, entry in list(entries.items()):
+        if (entry.indicator.pk, entry.unit_id, entry.period.label) in owned:
+            problems[line].append(ImportIssue(table.name, line, "value", _survey_owned_problem()))
+            del entries[line]
     for (slug, code, label), lines in lines_of.items():
         if len(lines) > 1:
             reason = _(
@@ -663,6 +693,386 @@ def _reported_row_check(
     if indicator is None or unit_id is None or period is None:
         return None
     return ReportedEntry(indicator=indicator, unit_id=unit_id, period=period, value=number)
+
+
+# --- 10-FAKTOR survey results ---------------------------------------------------------
+
+# Columns of a file of survey results (one survey year, chosen on import).
+SURVEY_IMPORT_COLUMNS = ("unit", "factor", "score", "respondents")
+# The 10-FAKTOR factors are the reported indicators whose short name starts so.
+SURVEY_FACTOR_PREFIX = "tifaktor_"
+# More respondents than any municipality has employees: a typo, not a survey.
+SURVEY_MAX_RESPONDENTS = 200_000
+# Survey years an import takes.
+SURVEY_FIRST_YEAR = 2000
+
+
+def _factor_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def survey_factors() -> dict[str, Indicator]:
+    """The 10-FAKTOR factors by short name and by name (case and spacing ignored)."""
+    factors = Indicator.objects.filter(
+        kind=Indicator.Kind.REPORTED, slug__startswith=SURVEY_FACTOR_PREFIX
+    )
+    by_key: dict[str, Indicator] = {}
+    for factor in factors:
+        by_key[_factor_key(factor.name)] = factor
+        by_key[_factor_key(factor.slug.removeprefix(SURVEY_FACTOR_PREFIX).replace("_", " "))] = (
+            factor
+        )
+        by_key[factor.slug.casefold()] = factor
+    return by_key
+
+
+@dataclass(frozen=True)
+class SurveyEntry:
+    """One row of a survey file, checked."""
+
+    indicator: Indicator
+    unit_id: int
+    score: float
+    respondents: int
+    line: int
+
+
+@dataclass
+class SurveyImportResult:
+    """What a survey import found and, when the file was valid, wrote."""
+
+    file: str
+    year: int
+    errors: list[ImportIssue] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Stored values of the year withheld after the import (fewer than the threshold of
+    # respondents, or to protect such a group).
+    withheld: int = 0
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.errors
+
+
+def survey_year_problem(year: int, *, today: dt.date | None = None) -> str | None:
+    """Why ``year`` cannot be a survey year; None when it can."""
+    last = (today or timezone.localdate()).year
+    if SURVEY_FIRST_YEAR <= year <= last:
+        return None
+    return _("The survey year must be between %(first)s and %(last)s (is %(year)s).") % {
+        "first": SURVEY_FIRST_YEAR,
+        "last": last,
+        "year": year,
+    }
+
+
+def survey_results_import(
+    *, source: ImportSource, year: int, by: User | None
+) -> SurveyImportResult:
+    """Import one year's 10-FAKTOR results from a CSV or XLSX file: unit, factor, score,
+    respondents (docs/import-10-faktor.md).
+
+    Read like the HR import (spec/hr-import.md, "Parsing rules", with its caps), checked
+    as a whole first — every problem as ``file:line: column: reason`` — and with any
+    problem nothing is written. A row is the unit's result over its whole subtree. The
+    results are kept (``SurveyResult``) and every stored value of the year's imported
+    factors is derived again, withholding what ``survey_values_derive`` withholds.
+    """
+    result = SurveyImportResult(file=source.name, year=year)
+    if (problem := survey_year_problem(year)) is not None:
+        result.errors.append(ImportIssue(source.name, None, "", problem))
+        return result
+    table, problems = read_one_table(source, kind="10-faktor")
+    result.errors += problems
+    if table is None:
+        return result
+    result.rows = len(table.rows)
+    missing = [column for column in SURVEY_IMPORT_COLUMNS if column not in table.columns]
+    if missing:
+        result.errors += [
+            ImportIssue(table.name, table.header_line, column, _("the required column is missing."))
+            for column in missing
+        ]
+        return result
+    if not table.rows:
+        result.errors.append(
+            ImportIssue(table.name, table.header_line, "", _("the file has no data rows."))
+        )
+        return result
+    entries = _survey_rows_check(table, result.errors)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        factors = {entry.indicator.pk: entry.indicator for entry in entries}
+        # Lock the year's results of these factors: a concurrent import waits.
+        stored = {
+            (r.indicator_id, r.unit_id): r
+            for r in SurveyResult.objects.select_for_update().filter(
+                indicator_id__in=factors, year=year
+            )
+        }
+        _survey_totals_check(table.name, entries, stored, result.errors)
+        if result.errors:
+            return result
+        now = timezone.now()
+        new, changed = [], []
+        for entry in entries:
+            found = stored.get((entry.indicator.pk, entry.unit_id))
+            if found is None:
+                new.append(
+                    SurveyResult(
+                        indicator=entry.indicator,
+                        unit_id=entry.unit_id,
+                        year=year,
+                        score=entry.score,
+                        respondents=entry.respondents,
+                        imported_at=now,
+                        imported_by=by,
+                    )
+                )
+            elif (found.score, found.respondents) == (entry.score, entry.respondents):
+                result.unchanged += 1
+            else:
+                found.score, found.respondents = entry.score, entry.respondents
+                found.imported_at, found.imported_by = now, by
+                changed.append(found)
+        SurveyResult.objects.bulk_create(new, batch_size=1000)
+        SurveyResult.objects.bulk_update(
+            changed, ["score", "respondents", "imported_at", "imported_by"], batch_size=1000
+        )
+        result.created, result.updated = len(new), len(changed)
+        for indicator in factors.values():
+            result.withheld += survey_values_derive(indicator=indicator, year=year)
+    return result
+
+
+def _survey_rows_check(table: Table, errors: list[ImportIssue]) -> list[SurveyEntry]:
+    """Typed entries of the rows; every problem of every row is added to ``errors``."""
+    factors = survey_factors()
+    units = dict(
+        OrgUnit.objects.filter(
+            code__in={row.values.get("unit", "") for row in table.rows}
+        ).values_list("code", "pk")
+    )
+    problems: dict[int, list[ImportIssue]] = defaultdict(list)
+    entries: dict[int, SurveyEntry] = {}
+    lines_of: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for row in table.rows:
+        rejected = problems[row.line]
+
+        def reject(column: str, reason: str, line: int = row.line) -> None:
+            problems[line].append(ImportIssue(table.name, line, column, reason))
+
+        for column, reason in row.problems:
+            reject(column, reason)
+        text = {column: row.values.get(column, "") for column in SURVEY_IMPORT_COLUMNS}
+        for column in SURVEY_IMPORT_COLUMNS:
+            if not text[column]:
+                reject(column, _("a value is required."))
+        factor = factors.get(_factor_key(text["factor"])) if text["factor"] else None
+        if text["factor"] and factor is None:
+            reject(
+                "factor",
+                _(
+                    "unknown factor “%(value)s”: use a 10-FAKTOR factor's name (e.g. "
+                    "Mestringsklima) or short name (e.g. tifaktor_mestringsklima)."
+                )
+                % {"value": text["factor"]},
+            )
+        unit_id = units.get(text["unit"])
+        if text["unit"] and unit_id is None:
+            reject(
+                "unit",
+                _("unknown unit “%(value)s”: it is not in the database.") % {"value": text["unit"]},
+            )
+        score = parse_decimal(text["score"]) if text["score"] else None
+        if text["score"] and score is None:
+            reject("score", _("“%(value)s” is not a number.") % {"value": text["score"]})
+        elif (
+            score is not None
+            and factor is not None
+            and (problem := _scale_problem(factor, score, shown=text["score"]))
+        ):
+            reject("score", problem)
+        respondents = None
+        if text["respondents"]:
+            if text["respondents"].isdigit() and text["respondents"].isascii():
+                respondents = int(text["respondents"])
+            if respondents is None or not 1 <= respondents <= SURVEY_MAX_RESPONDENTS:
+                reject(
+                    "respondents",
+                    _("“%(value)s” is not a whole number of respondents from 1 to %(max)s.")
+                    % {
+                        "value": text["respondents"],
+                        "max": number_format(SURVEY_MAX_RESPONDENTS, force_grouping=True),
+                    },
+                )
+                respondents = None
+        if factor is None or unit_id is None:
+            continue
+        lines_of[(factor.pk, unit_id)].append(row.line)
+        if not rejected and score is not None and respondents is not None:
+            entries[row.line] = SurveyEntry(factor, unit_id, score, respondents, row.line)
+    codes = {pk: code for code, pk in units.items()}
+    names = {factor.pk: factor.name for factor in factors.values()}
+    for (factor_id, unit_id), lines in lines_of.items():
+        if len(lines) > 1:
+            reason = _(
+                "%(factor)s for unit %(unit)s appears more than once in this file "
+                "(lines %(lines)s)."
+            ) % {"factor": names[factor_id], "unit": codes[unit_id], "lines": listed(lines)}
+            for line in lines:
+                problems[line].append(ImportIssue(table.name, line, "factor", reason))
+                entries.pop(line, None)
+    for line in sorted(problems):
+        errors += problems[line]
+    return [entries[line] for line in sorted(entries)]
+
+
+def _nearest_with_result(unit_ids: Collection[int]) -> dict[int, int | None]:
+    """Each unit → the nearest unit above it among ``unit_ids`` (None: none above)."""
+    nearest: dict[int, tuple[int, int]] = {}
+    pairs = OrgUnitClosure.objects.filter(
+        descendant_id__in=list(unit_ids), ancestor_id__in=list(unit_ids), depth__gt=0
+    ).values_list("descendant_id", "ancestor_id", "depth")
+    for descendant, ancestor, depth in pairs:
+        if descendant not in nearest or depth < nearest[descendant][1]:
+            nearest[descendant] = (ancestor, depth)
+    return {unit_id: nearest[unit_id][0] if unit_id in nearest else None for unit_id in unit_ids}
+
+
+def _survey_totals_check(
+    file: str,
+    entries: Sequence[SurveyEntry],
+    stored: dict[tuple[int, int], SurveyResult],
+    errors: list[ImportIssue],
+) -> None:
+    """A unit's respondents cover those of the units below it: a row is a subtree's result.
+
+    Checked against the year's results after the import (the file's and those stored).
+    A problem goes on the file's row of the unit above, or else on a row below it.
+    """
+    by_factor: dict[int, dict[int, int]] = defaultdict(dict)
+    line_of: dict[tuple[int, int], int] = {}
+    for (factor_id, unit_id), found in stored.items():
+        by_factor[factor_id][unit_id] = found.respondents
+    for entry in entries:
+        by_factor[entry.indicator.pk][entry.unit_id] = entry.respondents
+        line_of[(entry.indicator.pk, entry.unit_id)] = entry.line
+    codes = dict(
+        OrgUnit.objects.filter(
+            pk__in={u for counts in by_factor.values() for u in counts}
+        ).values_list("pk", "code")
+    )
+    found_problems: list[ImportIssue] = []
+    for factor_id, counts in by_factor.items():
+        below: dict[int, list[int]] = defaultdict(list)
+        for unit_id, parent_id in _nearest_with_result(counts).items():
+            if parent_id is not None:
+                below[parent_id].append(unit_id)
+        for unit_id, kids in below.items():
+            total = sum(counts[kid] for kid in kids)
+            if counts[unit_id] >= total:
+                continue
+            line = line_of.get((factor_id, unit_id)) or min(
+                line_of[(factor_id, kid)] for kid in kids if (factor_id, kid) in line_of
+            )
+            found_problems.append(
+                ImportIssue(
+                    file,
+                    line,
+                    "respondents",
+                    _(
+                        "unit %(unit)s has %(count)s respondents, fewer than the %(total)s of "
+                        "the units below it together: each row must be the result of the "
+                        "unit with everything below it."
+                    )
+                    % {"unit": codes[unit_id], "count": counts[unit_id], "total": total},
+                )
+            )
+    errors += sorted(found_problems, key=lambda issue: issue.line or 0)
+
+
+def survey_values_derive(*, indicator: Indicator, year: int) -> int:
+    """Store the factor's values of ``year`` from its survey results; returns how many
+    are withheld.
+
+    ``n_persons`` is the number of respondents. A value of fewer than
+    ``SUPPRESSION_MIN_PERSONS`` respondents is withheld, and so are the values the
+    complementary rule chooses (``measures.engine.protection``), because a unit's score
+    times its respondents is the sum of its parts': without it, the score of a small
+    group would follow from a parent's and its siblings' by subtraction.
+    """
+    # Here, not at the top: the engine's package imports this module.
+    from .engine.protection import COMPLEMENTARY, Pattern, protect
+
+    # Survey averages: a unit's respondents are those of the units below it and its own
+    # (they add up), one survey a year (no law along time).
+    pattern = Pattern(name="survey", slugs=(), time="sum", persons="union", own="difference")
+    period = P.year(year)
+    results = list(SurveyResult.objects.filter(indicator=indicator, year=year))
+    unit_ids = [r.unit_id for r in results]
+    children: dict[int, list[int]] = {unit_id: [] for unit_id in unit_ids}
+    for unit_id, parent_id in _nearest_with_result(unit_ids).items():
+        if parent_id is not None:
+            children[parent_id].append(unit_id)
+    withheld = protect(
+        {(r.unit_id, period.label): r.respondents for r in results},
+        pattern,
+        [period],
+        children,
+        unit_ids,
+        None,
+        settings.SUPPRESSION_MIN_PERSONS,
+    )
+    stored = {
+        v.unit_id: v
+        for v in IndicatorValue.objects.filter(
+            indicator=indicator, granularity=P.YEAR, period=period.label, unit_id__in=unit_ids
+        )
+    }
+    now = timezone.now()
+    new, changed = [], []
+    for survey in results:
+        how = withheld.get((survey.unit_id, period.label))
+        fields = {
+            "value": None if how else survey.score,
+            "n_persons": survey.respondents,
+            "suppressed": how is not None,
+            "complementary": how == COMPLEMENTARY,
+            "entered_by_id": survey.imported_by_id,
+        }
+        value = stored.get(survey.unit_id)
+        if value is None:
+            new.append(
+                IndicatorValue(
+                    indicator=indicator,
+                    unit_id=survey.unit_id,
+                    granularity=P.YEAR,
+                    period=period.label,
+                    period_start=period.start,
+                    period_end=period.end,
+                    computed_at=now,
+                    numerator=None,
+                    denominator=None,
+                    **fields,
+                )
+            )
+        elif any(getattr(value, name) != wanted for name, wanted in fields.items()):
+            for name, wanted in fields.items():
+                setattr(value, name, wanted)
+            value.computed_at = now
+            changed.append(value)
+    IndicatorValue.objects.bulk_create(new, batch_size=1000)
+    IndicatorValue.objects.bulk_update(
+        changed,
+        ["value", "n_persons", "suppressed", "complementary", "entered_by", "computed_at"],
+        batch_size=1000,
+    )
+    return len(withheld)
 
 
 # --- Who looked at health data ----------------------------------------------------------

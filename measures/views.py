@@ -20,7 +20,12 @@ from hr.services import ImportSource
 from org import access
 from org.access import hr_required, indicators_required
 
-from .forms import ReportedImportForm, ReportedIndicatorForm, ReportedValueForm
+from .forms import (
+    ReportedImportForm,
+    ReportedIndicatorForm,
+    ReportedValueForm,
+    SurveyImportForm,
+)
 from .models import Indicator
 from .selectors import (
     health_data_access_list_recent,
@@ -28,7 +33,14 @@ from .selectors import (
     reported_indicator_get,
     reported_value_list_recent,
 )
-from .services import reported_indicator_save, reported_value_save, reported_values_import
+from .services import (
+    ReportedImportResult,
+    SurveyImportResult,
+    reported_indicator_save,
+    reported_value_save,
+    reported_values_import,
+    survey_results_import,
+)
 
 
 @indicators_required
@@ -126,40 +138,68 @@ def reported_value_entry(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _imported_message(result: ReportedImportResult | SurveyImportResult) -> str:
+    text = ngettext(
+        "Imported %(rows)d row from %(file)s: %(created)d new, %(updated)d "
+        "changed, %(unchanged)d unchanged.",
+        "Imported %(rows)d rows from %(file)s: %(created)d new, %(updated)d "
+        "changed, %(unchanged)d unchanged.",
+        result.rows,
+    ) % {
+        "rows": result.rows,
+        "file": result.file,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    if isinstance(result, SurveyImportResult) and result.withheld:
+        text += " " + ngettext(
+            "%(count)d value of %(year)s is hidden to protect small groups.",
+            "%(count)d values of %(year)s are hidden to protect small groups.",
+            result.withheld,
+        ) % {"count": result.withheld, "year": result.year}
+    return text
+
+
 @hr_required
 @require_http_methods(["GET", "POST"])
 def reported_values_upload(request: HttpRequest) -> HttpResponse:
-    """Import reported values from a file; every problem is listed, or all rows are saved."""
-    result = None
-    if request.method == "POST":
+    """Import reported values, or a year's 10-FAKTOR results, from a file.
+
+    Two forms on one page; every problem is listed, or all rows are saved.
+    """
+    result: ReportedImportResult | SurveyImportResult | None = None
+    form, survey_form = ReportedImportForm(), SurveyImportForm()
+    if request.method == "POST" and request.POST.get("kind") == "survey":
+        survey_form = SurveyImportForm(request.POST, request.FILES)
+        if survey_form.is_valid():
+            file = survey_form.cleaned_data["file"]
+            result = survey_results_import(
+                source=ImportSource(name=file.name, content=file.read()),
+                year=survey_form.cleaned_data["year"],
+                by=request.user,
+            )
+    elif request.method == "POST":
         form = ReportedImportForm(request.POST, request.FILES)
         if form.is_valid():
             file = form.cleaned_data["file"]
             result = reported_values_import(
                 source=ImportSource(name=file.name, content=file.read()), by=request.user
             )
-            if result.succeeded:
-                messages.success(
-                    request,
-                    ngettext(
-                        "Imported %(rows)d row from %(file)s: %(created)d new, %(updated)d "
-                        "changed, %(unchanged)d unchanged.",
-                        "Imported %(rows)d rows from %(file)s: %(created)d new, %(updated)d "
-                        "changed, %(unchanged)d unchanged.",
-                        result.rows,
-                    )
-                    % {
-                        "rows": result.rows,
-                        "file": result.file,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                    },
-                )
-                return redirect("measures:reported-values-import")
-    else:
-        form = ReportedImportForm()
-    return render(request, "measures/reported_values_import.html", {"form": form, "result": result})
+    if result is not None and result.succeeded:
+        messages.success(request, _imported_message(result))
+        return redirect("measures:reported-values-import")
+    return render(
+        request,
+        "measures/reported_values_import.html",
+        {
+            "form": form,
+            "survey_form": survey_form,
+            "result": result,
+            "survey_failed": isinstance(result, SurveyImportResult),
+            "min_respondents": settings.SUPPRESSION_MIN_PERSONS,
+        },
+    )
 
 
 ACCESS_LOG_PAGE_SIZE = 100

@@ -49,22 +49,32 @@ class DashboardParams:
     area: OrgUnit | None
     open_codes: tuple[str, ...]  # units opened by the no-JavaScript links, sorted
     expand_all: bool
+    period_text: str = ""  # the period parameter as sent, when it is not a period
 
     def key_parts(self) -> tuple[object, ...]:
         """The parameters as parts of a cache key."""
         area = self.area.code if self.area else ""
-        return (self.granularity, self.period_label, area, self.open_codes, self.expand_all)
+        return (
+            self.granularity,
+            self.period_label,
+            area,
+            self.open_codes,
+            self.expand_all,
+            self.period_text,
+        )
 
 
 def _dashboard_params(request: HttpRequest) -> DashboardParams:
     """Read and check the parameters: 404 for an unknown area, 403 for one not allowed."""
-    granularity = request.GET.get("granularity", P.TERTIAL)
+    text = request.GET.get("period", "").strip()
+    try:
+        asked: P.Period | None = P.parse(text)
+    except ValueError:
+        asked = None
+    # A period without a period type is of its own type (``?period=2026`` is the year).
+    granularity = request.GET.get("granularity") or (asked.granularity if asked else P.TERTIAL)
     if granularity not in P.GRANULARITIES:
         granularity = P.TERTIAL
-    try:
-        label = P.parse(request.GET.get("period", "")).label
-    except ValueError:
-        label = ""
     area = None
     if code := request.GET.get("area", ""):
         area = OrgUnit.objects.filter(code=code).first()
@@ -75,7 +85,9 @@ def _dashboard_params(request: HttpRequest) -> DashboardParams:
     codes = {code.strip() for value in request.GET.getlist("open") for code in value.split(",")}
     return DashboardParams(
         granularity=granularity,
-        period_label=label,
+        period_label=asked.label if asked else "",
+        # Shown back in a message: bounded, like any text from the address.
+        period_text="" if asked else text[:20],
         area=area,
         open_codes=tuple(sorted(code for code in codes if 0 < len(code) <= 50))[:OPEN_LIMIT],
         expand_all=request.GET.get("expand") == "all",
@@ -94,6 +106,9 @@ class DashboardFilter:
     area: OrgUnit | None
     expand_all: bool
     open_codes: tuple[str, ...] = ()
+    # The period asked for that has no stored values or is not a period (shown in a
+    # message instead of another period's figures).
+    unavailable: str = ""
 
     def query(self, **changes: str) -> str:
         """The query string of this view (for exports and links), with ``changes``."""
@@ -109,21 +124,30 @@ class DashboardFilter:
 def _dashboard_filter(
     request: HttpRequest, params: DashboardParams | None = None
 ) -> DashboardFilter:
-    """Read the filter; an unknown or mismatched period falls back to the latest one.
+    """Read the filter: the period asked for, or without one the latest one.
 
-    Changing the granularity without JavaScript sends the old period along, so a
-    period of another granularity is not an error. The stored periods and the service
-    areas come through the page cache.
+    A period that is not a period, or has no stored values, is not replaced by another
+    one: the page says so (``unavailable``) and shows no figures. Changing the period
+    type without JavaScript sends the old period along, so a period of another type
+    chooses the latest period of the new type that starts by its end. The stored
+    periods and the service areas come through the page cache.
     """
     params = params or _dashboard_params(request)
     version = page_cache.request_data_version(request)
     periods = page_cache.cached(
         page_cache.page_key("periods", version.indicators, params.granularity),
-        lambda: stored_periods(granularity=params.granularity),
+        lambda: stored_periods(granularity=params.granularity, with_reported=True),
     )
-    period = next(
-        (p for p in periods if p.label == params.period_label), periods[0] if periods else None
-    )
+    period, unavailable = (periods[0] if periods else None), ""
+    if params.period_text:
+        period, unavailable = None, params.period_text
+    elif params.period_label:
+        asked = P.parse(params.period_label)
+        if asked.granularity == params.granularity:
+            period = next((p for p in periods if p == asked), None)
+            unavailable = "" if period else asked.label
+        else:
+            period = next((p for p in periods if p.start <= asked.end), period)
     units = access.indicator_units(request.user)
     areas = page_cache.cached(
         page_cache.page_key("areas", version.indicators, page_cache.access_scope(request.user)),
@@ -138,6 +162,7 @@ def _dashboard_filter(
         area=params.area,
         expand_all=params.expand_all,
         open_codes=params.open_codes,
+        unavailable=unavailable,
     )
 
 
@@ -169,7 +194,10 @@ def _dashboard_content(request: HttpRequest, params: DashboardParams) -> str:
         goals = [
             (
                 item,
-                [(cell.indicator, cell_html(cell, trend=False)) for cell in item.cells],
+                [
+                    (cell.indicator, cell_html(cell, trend=False), cell.carried_from)
+                    for cell in item.cells
+                ],
             )
             for item in selectors.goal_indicator_status(
                 strategy=strategy,
@@ -288,6 +316,7 @@ def dashboard_rows(request: HttpRequest, code: str) -> HttpResponse:
         version.indicators,
         unit.code,
         *params.key_parts()[:3],
+        params.period_text,
     )
     html = page_cache.cached(key, lambda: _rows_fragment(request, params, unit))
     return HttpResponse(html, content_type="text/html; charset=utf-8")

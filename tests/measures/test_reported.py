@@ -12,7 +12,7 @@ from demo.services import reported_demo_values, tifaktor_survey_year
 from goals.models import Goal
 from hr.services import ImportSource
 from measures.engine import recompute_range
-from measures.models import Indicator, IndicatorValue
+from measures.models import Indicator, IndicatorValue, SurveyResult
 from measures.services import (
     indicators_ensure,
     indicators_load_seeded,
@@ -506,25 +506,35 @@ def test_a_workbook_with_data_on_two_sheets_is_refused(seeded, units, hr):
 # --- Demo ------------------------------------------------------------------------------
 
 
-def test_the_demo_fills_the_ten_factors_for_every_virksomhet_and_the_root(seeded, units):
+def test_the_demo_imports_the_ten_factors_for_every_virksomhet_and_the_units_above(seeded, units):
     written = reported_demo_values(seed=7, today=dt.date(2026, 5, 4))
 
+    results = SurveyResult.objects.all()
+    assert written == 40 == results.count()
+    assert set(results.values_list("unit__code", flat=True)) == {"K", "HV", "SH", "SK"}
+    assert set(results.values_list("year", flat=True)) == {2026}
+    assert all(3.8 <= v <= 4.4 for v in results.values_list("score", flat=True))
     values = IndicatorValue.objects.filter(indicator__slug__startswith="tifaktor_")
-    assert written == 30
-    assert set(values.values_list("unit__code", flat=True)) == {"K", "SH", "SK"}
     assert set(values.values_list("period", "granularity")) == {("2026", "year")}
-    assert all(3.8 <= v <= 4.4 for v in values.values_list("value", flat=True))
     assert set(values.values_list("entered_by", flat=True)) == {None}
     for slug in TIFAKTOR:
-        enterprises = [stored(slug, code, "2026").value for code in ("SH", "SK")]
-        assert stored(slug, "K", "2026").value == round(sum(enterprises) / 2, 1)
+        by_unit = {r.unit.code: r for r in results.filter(indicator__slug=slug)}
+        # A unit above is the respondent-weighted mean of the virksomheter below it.
+        sh, sk = by_unit["SH"], by_unit["SK"]
+        assert by_unit["K"].respondents == sh.respondents + sk.respondents
+        assert by_unit["K"].score == round(
+            (sh.score * sh.respondents + sk.score * sk.respondents)
+            / (sh.respondents + sk.respondents),
+            1,
+        )
+        assert by_unit["HV"].respondents == sh.respondents
 
 
 def test_the_demo_is_the_same_for_the_same_seed_and_differs_for_another(seeded, units):
-    def scores() -> list[float]:
+    def scores() -> list[tuple[float, int]]:
         return list(
-            IndicatorValue.objects.order_by("indicator__order", "unit__code").values_list(
-                "value", flat=True
+            SurveyResult.objects.order_by("indicator__order", "unit__code").values_list(
+                "score", "respondents"
             )
         )
 
@@ -536,7 +546,7 @@ def test_the_demo_is_the_same_for_the_same_seed_and_differs_for_another(seeded, 
 
     assert first == again
     assert scores() != first
-    assert IndicatorValue.objects.count() == 30
+    assert IndicatorValue.objects.count() == 40
 
 
 def test_the_last_survey_year_turns_over_in_march():
