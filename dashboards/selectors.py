@@ -216,13 +216,13 @@ class GoalIndicators:
     cells: list[DashboardCell]
 
 
-def goal_indicator_status(
-    *, strategy: Strategy, unit: OrgUnit, period: P.Period, resolver: TargetResolver
-) -> list[GoalIndicators]:
-    """Per goal: the indicators that follow it (directly or through a sub-measure).
+def strategy_indicators(
+    *, strategy: Strategy
+) -> tuple[list[Goal], set[tuple[int, int]], list[Indicator]]:
+    """The strategy's goals, the (goal id, indicator id) pairs of the indicators that
+    follow a goal (directly or through a sub-measure), and those indicators in order.
 
-    Each with its value and status for ``unit`` in ``period``. Five queries: goals,
-    the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
+    Four queries.
     """
     goals = list(Goal.objects.filter(strategy=strategy).order_by("order", "number"))
     links = set(
@@ -238,6 +238,18 @@ def goal_indicator_status(
     indicators = list(
         Indicator.objects.filter(pk__in={i for _, i in links}).order_by("order", "slug")
     )
+    return goals, links, indicators
+
+
+def goal_indicator_status(
+    *, strategy: Strategy, unit: OrgUnit, period: P.Period, resolver: TargetResolver
+) -> list[GoalIndicators]:
+    """Per goal: the indicators that follow it (directly or through a sub-measure).
+
+    Each with its value and status for ``unit`` in ``period``. Five queries: goals,
+    the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
+    """
+    goals, links, indicators = strategy_indicators(strategy=strategy)
     values = IndicatorValue.objects.filter(
         unit=unit, granularity=period.granularity, period=period.label, indicator__in=indicators
     )
