@@ -7,7 +7,6 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from goals.models import Goal, Strategy
 from measures import periods as P
@@ -272,17 +271,6 @@ def service_area_list(*, units: QuerySet[OrgUnit]) -> list[OrgUnit]:
     return list(units.filter(level=OrgUnit.Level.SERVICE_AREA).order_by("code"))
 
 
-def dashboard_status_counts(dashboard: Dashboard) -> list[tuple[Indicator, dict[str, int]]]:
-    """Per indicator: how many units below the top of the view have each status."""
-    counts = [(indicator, dict.fromkeys(Status.values, 0)) for indicator in dashboard.indicators]
-    for root in dashboard.roots:
-        for row in list(root.subtree())[1:]:
-            for (_indicator, by_status), cell in zip(counts, row.cells, strict=True):
-                status = cell.current.status if cell.current else Status.NONE
-                by_status[status] += 1
-    return counts
-
-
 # --- Unit pages (issue 4) --------------------------------------------------------------
 
 UNIT_TREND_MONTHS = 24
@@ -519,42 +507,8 @@ def workplace_correlation(
     return WorkplaceCorrelation(points=points, excluded=excluded, r=r)
 
 
+# The indicator the council report charts per service area and per unit.
 REPORT_CHART_INDICATOR = "sick_leave_pct"
-
-
-def tertial_report_areas(board: "Dashboard") -> list[tuple["DashboardRow", str, dict | None]]:
-    """The report's service areas, each with the data of its sick-leave bar chart.
-
-    The chart shows the area's units directly below it against the area's target;
-    suppressed or missing values are gaps (the table beside it says why).
-    """
-    slugs = [indicator.slug for indicator in board.indicators]
-    column = slugs.index(REPORT_CHART_INDICATOR) if REPORT_CHART_INDICATOR in slugs else None
-    areas = []
-    for root in board.roots:
-        for area in root.children:
-            chart = None
-            if column is not None and area.children:
-                own = area.cells[column].current
-                indicator = board.indicators[column]
-
-                def shown(cell: DashboardCell) -> float | None:
-                    current = cell.current
-                    if current is None or current.value.suppressed:
-                        return None
-                    return current.value.value
-
-                chart = {
-                    "kind": "bars",
-                    "labels": [child.unit.name for child in area.children],
-                    "values": [shown(child.cells[column]) for child in area.children],
-                    "target": own.target.value if own and own.target else None,
-                    "valueLabel": indicator.name,
-                    "targetLabel": str(_("Target")),
-                    "unit": indicator.unit_of_measure,
-                }
-            areas.append((area, f"report-chart-{area.unit.pk}", chart))
-    return areas
 
 
 # --- The home page («Min side») --------------------------------------------------------
