@@ -60,7 +60,7 @@ def bar_chart_svg(chart: Chart, *, element_id: str = "") -> SafeString:
                 _short(bar.label),
             )
         )
-        end = x0
+        end = float(x0)
         if bar.value.number is not None:
             width = max(bar.value.number, 0) * scale
             end = x0 + width
