@@ -115,7 +115,7 @@ def test_the_page_has_the_front_page_one_section_per_area_and_the_method(client,
     page = response.content.decode()
     assert response["Cache-Control"] == "no-store, private"
     front, *areas, method = sections(page)
-    assert "<h1 id=\"report-heading\">Tertialrapport: 2. tertial 2024</h1>" in page
+    assert '<h1 id="report-heading">Tertialrapport: 2. tertial 2024</h1>' in page
     assert "Kommunen: status per mål" in front
     assert [re.search(r"<h2[^>]*>(.*?)</h2>", area)[1] for area in areas] == [
         "Helse og velferd",
@@ -175,7 +175,7 @@ def test_the_page_links_to_its_files_and_back_to_the_dashboard(client, council):
 def test_the_year_page_has_the_years_values_and_every_rounds_texts(client, council):
     page = client.get("/reports/2024/").content.decode()
 
-    assert "<h1 id=\"report-heading\">Årsrapport 2024</h1>" in page
+    assert '<h1 id="report-heading">Årsrapport 2024</h1>' in page
     assert 'href="/reports/2024.pdf"' in page and 'href="/reports/2024.docx"' in page
     assert '<a href="/dashboard/?granularity=year&amp;period=2024">' in page
     assert "<h4>2. tertial 2024</h4>" in page  # the area summaries per round
