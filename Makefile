@@ -37,6 +37,7 @@ TYPECHECKED := org/access.py org/services.py org/selectors.py hr/services \
 	hr/selectors.py measures/services.py measures/selectors.py measures/engine \
 	measures/definitions.py measures/periods.py measures/status.py measures/formatting.py \
 	plans/services.py plans/selectors.py dashboards/selectors.py dashboards/cache.py \
+	dashboards/council \
 	goals/services.py goals/selectors.py api/services.py api/selectors.py api/throttling.py \
 	strategi/db.py strategi/celery.py measures/tasks.py hr/tasks.py \
 	measures/recomputes.py measures/middleware.py measures/context_processors.py \

@@ -7,7 +7,6 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from goals.models import Goal, Strategy
 from measures import periods as P
@@ -219,14 +218,13 @@ class GoalIndicators:
     cells: list[DashboardCell]
 
 
-def goal_indicator_status(
-    *, strategy: Strategy, unit: OrgUnit, period: P.Period, resolver: TargetResolver
-) -> list[GoalIndicators]:
-    """Per goal: the indicators that follow it (directly or through a sub-measure).
+def strategy_indicators(
+    *, strategy: Strategy
+) -> tuple[list[Goal], set[tuple[int, int]], list[Indicator]]:
+    """The strategy's goals, the (goal id, indicator id) pairs of the indicators that
+    follow a goal (directly or through a sub-measure), and those indicators in order.
 
-    Each with its value and status for ``unit`` in ``period`` (a reported indicator's
-    latest yearly value when it has none in the period). Five queries: goals,
-    the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
+    Four queries.
     """
     goals = list(Goal.objects.filter(strategy=strategy).order_by("order", "number"))
     links = set(
@@ -242,6 +240,19 @@ def goal_indicator_status(
     indicators = list(
         Indicator.objects.filter(pk__in={i for _, i in links}).order_by("order", "slug")
     )
+    return goals, links, indicators
+
+
+def goal_indicator_status(
+    *, strategy: Strategy, unit: OrgUnit, period: P.Period, resolver: TargetResolver
+) -> list[GoalIndicators]:
+    """Per goal: the indicators that follow it (directly or through a sub-measure).
+
+    Each with its value and status for ``unit`` in ``period`` (a reported indicator's
+    latest yearly value when it has none in the period). Five queries: goals,
+    the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
+    """
+    goals, links, indicators = strategy_indicators(strategy=strategy)
     # A reported indicator without a value in the period shows its latest yearly value
     # up to the period's end (the 10-FAKTOR survey of the year, in the year and in the
     # tertials and months after it until a newer survey), labelled with its year.
@@ -287,17 +298,6 @@ def goal_indicator_status(
 def service_area_list(*, units: QuerySet[OrgUnit]) -> list[OrgUnit]:
     """The service areas (tjenesteområder) among ``units``, for the dashboard's filter."""
     return list(units.filter(level=OrgUnit.Level.SERVICE_AREA).order_by("code"))
-
-
-def dashboard_status_counts(dashboard: Dashboard) -> list[tuple[Indicator, dict[str, int]]]:
-    """Per indicator: how many units below the top of the view have each status."""
-    counts = [(indicator, dict.fromkeys(Status.values, 0)) for indicator in dashboard.indicators]
-    for root in dashboard.roots:
-        for row in list(root.subtree())[1:]:
-            for (_indicator, by_status), cell in zip(counts, row.cells, strict=True):
-                status = cell.current.status if cell.current else Status.NONE
-                by_status[status] += 1
-    return counts
 
 
 # --- Unit pages (issue 4) --------------------------------------------------------------
@@ -536,42 +536,8 @@ def workplace_correlation(
     return WorkplaceCorrelation(points=points, excluded=excluded, r=r)
 
 
+# The indicator the council report charts per service area and per unit.
 REPORT_CHART_INDICATOR = "sick_leave_pct"
-
-
-def tertial_report_areas(board: "Dashboard") -> list[tuple["DashboardRow", str, dict | None]]:
-    """The report's service areas, each with the data of its sick-leave bar chart.
-
-    The chart shows the area's units directly below it against the area's target;
-    suppressed or missing values are gaps (the table beside it says why).
-    """
-    slugs = [indicator.slug for indicator in board.indicators]
-    column = slugs.index(REPORT_CHART_INDICATOR) if REPORT_CHART_INDICATOR in slugs else None
-    areas = []
-    for root in board.roots:
-        for area in root.children:
-            chart = None
-            if column is not None and area.children:
-                own = area.cells[column].current
-                indicator = board.indicators[column]
-
-                def shown(cell: DashboardCell) -> float | None:
-                    current = cell.current
-                    if current is None or current.value.suppressed:
-                        return None
-                    return current.value.value
-
-                chart = {
-                    "kind": "bars",
-                    "labels": [child.unit.name for child in area.children],
-                    "values": [shown(child.cells[column]) for child in area.children],
-                    "target": own.target.value if own and own.target else None,
-                    "valueLabel": indicator.name,
-                    "targetLabel": str(_("Target")),
-                    "unit": indicator.unit_of_measure,
-                }
-            areas.append((area, f"report-chart-{area.unit.pk}", chart))
-    return areas
 
 
 # --- The home page («Min side») --------------------------------------------------------

@@ -87,6 +87,15 @@ _BADGE_COLOURS = {
 }
 
 
+def status_label(status: str, target: Target | None) -> tuple[str, str]:
+    """Status as (icon, text) for plain text: «✓», «Nådd»; without one «Ingen status» or
+    «Ingen mål» (the council report's PDF and DOCX)."""
+    if status in _STATUS:
+        _css, icon, text = _STATUS[status]
+        return icon, str(text)
+    return "–", str(_("No status") if target is not None else _("No target"))
+
+
 def status_html(status: str, target: Target | None, indicator: Indicator) -> SafeString:
     """Status as icon + text + colour, then the target (tables: dashboard, reports)."""
     parts = []

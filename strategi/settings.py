@@ -522,5 +522,10 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # django-axes logs every login at INFO; a lockout is a warning.
         "axes": {"level": "WARNING"},
+        # WeasyPrint (the council report's PDF) logs each layout step and every CSS
+        # property it does not know; only its warnings about the document matter.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -7,7 +7,6 @@ Rendered pages are cached per access scope, parameters and data version
 (``dashboards.cache``).
 """
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -26,7 +25,7 @@ from measures.health_data import health_data_view
 from measures.models import Granularity, HealthDataAccess
 from measures.selectors import stored_periods
 from org import access
-from org.access import hr_required, indicators_required
+from org.access import indicators_required
 from org.models import OrgUnit
 from org.selectors import unit_ancestors, unit_in_subtree
 from plans.selectors import plan_coverage
@@ -322,7 +321,7 @@ def dashboard_rows(request: HttpRequest, code: str) -> HttpResponse:
     return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 
-# --- Exports and the tertial report ----------------------------------------------------
+# --- Exports ---------------------------------------------------------------------------
 
 
 def _export_name(chosen: DashboardFilter, extension: str) -> str:
@@ -357,25 +356,3 @@ def dashboard_export_xlsx(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{_export_name(chosen, "xlsx")}"'
     write_dashboard_xlsx(_dashboard(chosen), response)
     return response
-
-
-@require_GET
-@hr_required
-@health_data_view(HealthDataAccess.Route.PAGE)
-def tertial_report(request: HttpRequest, year: int, number: int) -> HttpResponse:
-    """The council's tertial report: the municipality first, then one page per area."""
-    if not (1 <= number <= 3 and dt.MINYEAR < year <= dt.MAXYEAR):
-        raise Http404
-    period = P.tertial(year, number)
-    board = selectors.dashboard_get(units=access.indicator_units(request.user), period=period)
-    return render(
-        request,
-        "dashboards/tertial_report.html",
-        {
-            "board": board,
-            "number": number,
-            "year": year,
-            "status_counts": selectors.dashboard_status_counts(board),
-            "areas": selectors.tertial_report_areas(board),
-        },
-    )

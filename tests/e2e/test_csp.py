@@ -65,6 +65,7 @@ def pages() -> list[tuple[str, bool]]:
         f"/units/{service_area.code}/",
         "/dashboard/sammenheng/",
         f"/reports/{year}/T{number}/",
+        f"/reports/{year}/",
         "/plans/",
         plan_url,
         f"{plan_url}history/",

@@ -120,9 +120,18 @@ def test_hr_reads_the_tertial_report(page, hr_user, assert_accessible):
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Tertialrapport: 2. tertial 2024")
     expect(page.get_by_role("heading", level=2)).to_have_text(
-        ["Sammendrag: Kommunen", "Helse og velferd", "Oppvekst"]
+        ["Innhold", "Kommunen: status per mål", "Helse og velferd", "Oppvekst", "Metode"]
     )
-    summary = page.get_by_role("table", name="Nøkkelindikatorer for Kommunen")
-    expect(summary.get_by_role("row", name=re.compile("^Sykefravær"))).to_contain_text("Ikke nådd")
+    areas = page.get_by_role("table", name="Tallene i diagrammet: Sykefravær per tjenesteområde")
+    expect(areas.get_by_role("row", name=re.compile("^Helse og velferd"))).to_contain_text(
+        "11,1 % ● Nær"
+    )
+    health = page.get_by_role(
+        "table", name="Helse og velferd: indikatorer mot mål, 2. tertial 2024"
+    )
+    expect(health.get_by_role("row", name=re.compile("^Sykefravær"))).to_contain_text("● Nær")
+    expect(page.get_by_role("link", name="Last ned som PDF")).to_have_attribute(
+        "href", "/reports/2024/T2.pdf"
+    )
     expect(page.get_by_role("button", name="Skriv ut")).to_be_visible()
     assert_accessible(page)
