@@ -10,10 +10,10 @@ renderer can print a withheld figure.
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -393,7 +393,19 @@ class _Values:
         target = self.resolver.resolve(
             indicator_id=indicator.pk, unit_id=unit_id, on=self.period.end
         )
-        return _line(indicator, self.current.get(key), self.previous.get(key), target)
+        current, previous = self.current.get(key), self.previous.get(key)
+        line = _line(indicator, current, previous, target)
+        # A survey of an earlier year is shown with its year.
+        if current is not None and current.period != self.period.label:
+            line = replace(line, value=_with_year(line.value, current.period))
+        if previous is not None and previous.period != self.last_year.label:
+            line = replace(line, last_year=_with_year(line.last_year, previous.period))
+        return line
+
+
+def _with_year(figure: Figure, year: str) -> Figure:
+    """The figure with the year it is from (the dashboard's wording)."""
+    return replace(figure, text=f"{figure.text} " + _("(figure for %(period)s)") % {"period": year})
 
 
 def _chart(
@@ -544,15 +556,28 @@ def council_report(
     wanted = {i.pk for i in indicators} | ({chart_indicator.pk} if chart_indicator else set())
 
     def stored(of: P.Period) -> dict[tuple[int, int], IndicatorValue]:
-        return {
-            (v.unit_id, v.indicator_id): v
-            for v in IndicatorValue.objects.filter(
-                granularity=of.granularity,
-                period=of.label,
-                unit_id__in=list(shown_ids),
-                indicator_id__in=list(wanted),
+        """The values of ``of``; a reported indicator without one has its latest yearly
+        value up to the period's end (a 10-FAKTOR survey, as on the dashboard)."""
+        found: dict[tuple[int, int], IndicatorValue] = {}
+        rows = (
+            IndicatorValue.objects.filter(
+                unit_id__in=list(shown_ids), indicator_id__in=list(wanted)
             )
-        }
+            .filter(
+                Q(granularity=of.granularity, period=of.label)
+                | Q(
+                    granularity=P.YEAR,
+                    indicator__kind=Indicator.Kind.REPORTED,
+                    period_start__lte=of.end,
+                )
+            )
+            .order_by("period_start")
+        )
+        for value in rows:
+            key = (value.unit_id, value.indicator_id)
+            if key not in found or found[key].period != of.label:
+                found[key] = value
+        return found
 
     values = _Values(
         period=period,

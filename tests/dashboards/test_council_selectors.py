@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from docx import Document
 
 from dashboards.council.charts import bar_chart_svg
@@ -18,6 +18,7 @@ from dashboards.council.selectors import (
     council_report,
 )
 from dashboards.council.word import council_report_docx
+from measures import periods as P
 from measures.models import Indicator, IndicatorValue
 from org import roles
 from org.models import OrgUnit
@@ -133,3 +134,43 @@ def test_the_representatives_share_is_left_out_when_no_unit_has_a_plan():
     assert report.plan.representatives_confirmed_share is None
     html = render_to_string("dashboards/council/_body.html", {"report": report})
     assert "Enheter der tillitsvalgte har bekreftet planen" not in html
+
+
+def _survey(unit: OrgUnit, year: int, score: float, respondents: int) -> None:
+    period = P.year(year)
+    IndicatorValue.objects.create(
+        indicator=Indicator.objects.get(slug="tifaktor_mestringstro"),
+        unit=unit,
+        granularity=period.granularity,
+        period=period.label,
+        period_start=period.start,
+        period_end=period.end,
+        value=score if respondents >= 5 else None,
+        n_persons=respondents,
+        suppressed=respondents < 5,
+        computed_at=timezone.now(),
+    )
+
+
+@pytest.mark.django_db
+def test_a_survey_reaches_the_tertials_after_it_with_its_year_and_a_small_one_stays_hidden():
+    units = build_council_round()
+    _survey(units["K"], 2023, 4.1, 40)
+    _survey(units["K"], 2024, 4.3, 38)
+    _survey(units["HV"], 2023, 3.9, 3)  # fewer than 5 respondents
+
+    report = council_report(
+        units=OrgUnit.objects.all(), year=2024, tertial=2, today=dt.date(2024, 9, 15)
+    )
+
+    def line(lines):
+        return next(item for item in lines if item.slug == "tifaktor_mestringstro")
+
+    front = line(line_ for goal in report.goals for line_ in goal.lines)
+    # The survey of 2024 in 2024's second tertial; last year's tertial shows 2023's.
+    assert (front.value.text, front.value.number) == ("4,3\xa0skår 1–5 (tall for 2024)", 4.3)
+    assert front.last_year.text == "4,1\xa0skår 1–5 (tall for 2023)"
+    assert front.trend_text == "Bedre enn i fjor"
+    area = next(a for a in report.areas if a.name == "Helse og velferd")
+    hidden = line(area.lines).last_year
+    assert hidden.number is None and hidden.suppressed and "3,9" not in hidden.text
