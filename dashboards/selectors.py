@@ -29,6 +29,7 @@ from plans.selectors import (
     reporting_units,
     round_open_latest,
     round_progress,
+    strategy_indicator_links,
 )
 
 from .projection import (
@@ -218,6 +219,30 @@ class GoalIndicators:
     cells: list[DashboardCell]
 
 
+def values_or_latest_survey(
+    values: QuerySet[IndicatorValue], *, period: P.Period
+) -> dict[tuple[int, int], IndicatorValue]:
+    """Of ``values``, per (unit id, indicator id): the value of ``period``; for a reported
+    indicator without one, its latest yearly value up to the period's end (the
+    10-FAKTOR survey of a year, shown in the year and the tertials and months after it
+    until a newer survey; its ``period`` then says which year). One query.
+    """
+    found: dict[tuple[int, int], IndicatorValue] = {}
+    rows = values.filter(
+        Q(granularity=period.granularity, period=period.label)
+        | Q(
+            granularity=P.YEAR,
+            indicator__kind=Indicator.Kind.REPORTED,
+            period_start__lte=period.end,
+        )
+    ).order_by("period_start")
+    for value in rows:
+        key = (value.unit_id, value.indicator_id)
+        if key not in found or found[key].period != period.label:
+            found[key] = value
+    return found
+
+
 def strategy_indicators(
     *, strategy: Strategy
 ) -> tuple[list[Goal], set[tuple[int, int]], list[Indicator]]:
@@ -227,16 +252,7 @@ def strategy_indicators(
     Four queries.
     """
     goals = list(Goal.objects.filter(strategy=strategy).order_by("order", "number"))
-    links = set(
-        Indicator.goals.through.objects.filter(goal__strategy=strategy).values_list(
-            "goal_id", "indicator_id"
-        )
-    )
-    links |= set(
-        Indicator.sub_measures.through.objects.filter(
-            submeasure__goal__strategy=strategy
-        ).values_list("submeasure__goal_id", "indicator_id")
-    )
+    links = strategy_indicator_links(strategy_id=strategy.pk)
     indicators = list(
         Indicator.objects.filter(pk__in={i for _, i in links}).order_by("order", "slug")
     )
@@ -253,26 +269,13 @@ def goal_indicator_status(
     the two kinds of links, indicators, values. ``resolver`` must know ``unit``.
     """
     goals, links, indicators = strategy_indicators(strategy=strategy)
-    # A reported indicator without a value in the period shows its latest yearly value
-    # up to the period's end (the 10-FAKTOR survey of the year, in the year and in the
-    # tertials and months after it until a newer survey), labelled with its year.
-    values = (
-        IndicatorValue.objects.filter(unit=unit, indicator__in=indicators)
-        .filter(
-            Q(granularity=period.granularity, period=period.label)
-            | Q(
-                granularity=P.YEAR,
-                indicator__kind=Indicator.Kind.REPORTED,
-                period_start__lte=period.end,
-            )
-        )
-        .order_by("period_start")
+    found = values_or_latest_survey(
+        IndicatorValue.objects.filter(unit=unit, indicator__in=indicators), period=period
     )
-    current: dict[int, ValueWithStatus] = {}
-    for item in values_with_status(values, resolver=resolver):
-        exact = current.get(item.value.indicator_id)
-        if exact is None or exact.value.period != period.label:
-            current[item.value.indicator_id] = item
+    current: dict[int, ValueWithStatus] = {
+        item.value.indicator_id: item
+        for item in values_with_status(found.values(), resolver=resolver)
+    }
     return [
         GoalIndicators(
             goal=goal,

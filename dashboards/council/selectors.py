@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from plans.selectors import (
     representative_participation_share,
 )
 
-from ..selectors import REPORT_CHART_INDICATOR, strategy_indicators
+from ..selectors import REPORT_CHART_INDICATOR, strategy_indicators, values_or_latest_survey
 
 # --- The structure ------------------------------------------------------------------------
 
@@ -556,28 +556,12 @@ def council_report(
     wanted = {i.pk for i in indicators} | ({chart_indicator.pk} if chart_indicator else set())
 
     def stored(of: P.Period) -> dict[tuple[int, int], IndicatorValue]:
-        """The values of ``of``; a reported indicator without one has its latest yearly
-        value up to the period's end (a 10-FAKTOR survey, as on the dashboard)."""
-        found: dict[tuple[int, int], IndicatorValue] = {}
-        rows = (
+        return values_or_latest_survey(
             IndicatorValue.objects.filter(
                 unit_id__in=list(shown_ids), indicator_id__in=list(wanted)
-            )
-            .filter(
-                Q(granularity=of.granularity, period=of.label)
-                | Q(
-                    granularity=P.YEAR,
-                    indicator__kind=Indicator.Kind.REPORTED,
-                    period_start__lte=of.end,
-                )
-            )
-            .order_by("period_start")
+            ),
+            period=of,
         )
-        for value in rows:
-            key = (value.unit_id, value.indicator_id)
-            if key not in found or found[key].period != of.label:
-                found[key] = value
-        return found
 
     values = _Values(
         period=period,
