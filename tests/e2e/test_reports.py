@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from org import roles
+from tests import factories
 from tests.dashboards.dashboard_data import build_municipality, user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,6 +30,7 @@ def log_in(page, username: str) -> None:
 def test_a_leader_submits_and_hr_sees_the_unit_covered(
     browser, live_server, people, assert_accessible
 ):
+    factories.round_opened(2024, 2)
     leader = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
     log_in(leader, "leader")
     leader.get_by_role("link", name="Tertialrapporter").click()

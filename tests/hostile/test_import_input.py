@@ -780,6 +780,7 @@ def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user
 
     from goals.services import strategies_load_seeded
     from measures.services import indicators_load_seeded
+    from tests import factories
     from tests.conftest import clear_page_cache
     from tests.dashboards.dashboard_data import build_municipality
     from tests.plans.report_helpers import plan_with_action
@@ -788,6 +789,7 @@ def test_every_page_works_for_a_unit_stored_with_an_odd_code(client, django_user
     units = build_municipality()
     indicators_load_seeded()
     action = plan_with_action(units["SH"], 2024)
+    factories.round_opened(2024, 2)  # the report can be submitted: the form posts to it
     OrgUnit.objects.filter(pk=units["SH"].pk).update(code=odd)
     clear_page_cache()
     client.force_login(user_with_role(django_user_model, "hr-user", roles.HR))
