@@ -30,6 +30,18 @@ def decimals(unit_of_measure: str) -> int:
     return 0 if unit_of_measure in COUNT_UNITS else 1
 
 
+def change_kind(change: float, indicator: Indicator) -> str:
+    """What a change (after minus before, at the precision shown) means for ``indicator``:
+    "same"; "higher" or "lower" for an indicator without a direction; else "better" or
+    "worse"."""
+    if change == 0:
+        return "same"
+    up = change > 0
+    if indicator.direction == Indicator.Direction.NEUTRAL:
+        return "higher" if up else "lower"
+    return "better" if up == (indicator.direction == Indicator.Direction.HIGHER) else "worse"
+
+
 def _with_unit(value: float, places: int, unit_of_measure: str) -> str:
     text = number_format(round(value, places), decimal_pos=places, force_grouping=True)
     if unit_of_measure in COUNT_UNITS or not unit_of_measure:

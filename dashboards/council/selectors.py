@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from goals.models import Goal
 from goals.selectors import strategy_get_active
 from measures import periods as P
-from measures.formatting import decimals, format_target, status_label, value_text
+from measures.formatting import (
+    change_kind,
+    decimals,
+    format_target,
+    status_label,
+    value_text,
+)
 from measures.models import Indicator, IndicatorValue, Target
 from measures.selectors import DASHBOARD_INDICATORS
 from measures.status import Status, TargetResolver, evaluate_stored
@@ -340,15 +346,17 @@ def _trend(now: Figure, before: Figure, indicator: Indicator) -> tuple[str, str]
     if now.number is None or before.number is None:
         return "", ""
     places = decimals(indicator.unit_of_measure)
-    current, previous = round(now.number, places), round(before.number, places)
-    if current == previous:
-        return "→", _("Same as last year")
-    up = current > previous
-    icon = "↑" if up else "↓"
-    if indicator.direction == Indicator.Direction.NEUTRAL:
-        return icon, _("Higher than last year") if up else _("Lower than last year")
-    better = up == (indicator.direction == Indicator.Direction.HIGHER)
-    return icon, _("Better than last year") if better else _("Worse than last year")
+    change = round(now.number, places) - round(before.number, places)
+    kind = change_kind(change, indicator)
+    texts = {
+        "same": _("Same as last year"),
+        "higher": _("Higher than last year"),
+        "lower": _("Lower than last year"),
+        "better": _("Better than last year"),
+        "worse": _("Worse than last year"),
+    }
+    icon = "→" if kind == "same" else ("↑" if change > 0 else "↓")
+    return icon, texts[kind]
 
 
 def _line(

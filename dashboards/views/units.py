@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from measures import periods as P
-from measures.formatting import decimals, format_target, format_value, status_badge, value_text
+from measures.formatting import (
+    change_kind,
+    decimals,
+    format_target,
+    format_value,
+    status_badge,
+    value_text,
+)
 from measures.health_data import health_data_view
 from measures.models import HealthDataAccess, IndicatorValue
 from org import access
@@ -142,14 +149,13 @@ def change_text(effect: ActionEffect) -> str:
     number = number_format(abs(shown), decimal_pos=places, force_grouping=True)
     sign = "+" if shown > 0 else ("−" if shown < 0 else "±")
     figure = f"{sign}{number}\N{NO-BREAK SPACE}{unit}".rstrip()
-    if shown == 0:
-        meaning = _("unchanged")
-    elif indicator.direction == indicator.Direction.NEUTRAL:
-        meaning = _("higher") if shown > 0 else _("lower")
-    elif (shown > 0) == (indicator.direction == indicator.Direction.HIGHER):
-        meaning = _("better")
-    else:
-        meaning = _("worse")
+    meaning = {
+        "same": _("unchanged"),
+        "higher": _("higher"),
+        "lower": _("lower"),
+        "better": _("better"),
+        "worse": _("worse"),
+    }[change_kind(shown, indicator)]
     return f"{figure} ({meaning})"
 
 
