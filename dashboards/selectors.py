@@ -308,8 +308,6 @@ def service_area_list(*, units: QuerySet[OrgUnit]) -> list[OrgUnit]:
 UNIT_TREND_MONTHS = 24
 # Indicators with only yearly values (expected_retirement_age) show this many years.
 UNIT_TREND_YEARS = 5
-# The series of an indicator uses the finest granularity the unit has values in.
-_FINEST_FIRST = (P.MONTH, P.TERTIAL, P.YEAR)
 
 
 @dataclass(frozen=True)
@@ -376,7 +374,7 @@ def unit_overview(*, unit: OrgUnit, months: int = UNIT_TREND_MONTHS) -> UnitOver
     rows = []
     for indicator in indicators:
         series_by_granularity = by_indicator.get(indicator.pk, {})
-        granularity = next((g for g in _FINEST_FIRST if series_by_granularity.get(g)), None)
+        granularity = next((g for g in P.FINEST_FIRST if series_by_granularity.get(g)), None)
         series = (
             values_with_status(series_by_granularity[granularity], resolver=resolver)
             if granularity

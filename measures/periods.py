@@ -10,6 +10,8 @@ MONTH = "month"
 TERTIAL = "tertial"
 YEAR = "year"
 GRANULARITIES = (MONTH, TERTIAL, YEAR)
+# A unit's series or latest value uses the finest granularity it has values in.
+FINEST_FIRST = (MONTH, TERTIAL, YEAR)
 
 _PATTERNS = {
     MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),

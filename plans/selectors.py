@@ -306,10 +306,6 @@ def strategy_indicators(*, strategy_id: int) -> list[Indicator]:
     return list(Indicator.objects.filter(pk__in=ids).order_by("order", "slug"))
 
 
-# The granularity of a unit's "latest value": the finest it has values in (as the unit page).
-_FINEST_FIRST = (P.MONTH, P.TERTIAL, P.YEAR)
-
-
 def unit_latest_values(*, unit: OrgUnit, indicator_ids: Iterable[int]) -> dict[int, IndicatorValue]:
     """Per indicator, the unit's latest stored value of the finest granularity it has.
 
@@ -327,8 +323,8 @@ def unit_latest_values(*, unit: OrgUnit, indicator_ids: Iterable[int]) -> dict[i
     chosen: dict[int, tuple[str, dt.date]] = {}
     for row in latest:
         current = chosen.get(row["indicator_id"])
-        rank = _FINEST_FIRST.index(row["granularity"])
-        if current is None or rank < _FINEST_FIRST.index(current[0]):
+        rank = P.FINEST_FIRST.index(row["granularity"])
+        if current is None or rank < P.FINEST_FIRST.index(current[0]):
             chosen[row["indicator_id"]] = (row["granularity"], row["start"])
     if not chosen:
         return {}
